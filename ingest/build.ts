@@ -230,7 +230,8 @@ export async function ingest(opts: IngestOptions): Promise<IngestSummary> {
   writeAtomic(path.join(opts.outDir, FILES.lexicon), JSON.stringify(lexicon));
   writeAtomic(path.join(opts.outDir, FILES.chunks), JSON.stringify(chunks));
   writeAtomic(path.join(opts.outDir, FILES.knowledge), JSON.stringify({ guides: knowledge.guides, docs: knowledge.docs satisfies Doc[] }));
-  const summaryModel = { dir: modelDir, hash: mHash, dims, pooling: embedder.pooling, builtIn };
+  // The built-in model is referred to relative to the index, so an index folder can be moved or copied.
+  const summaryModel = { dir: builtIn ? FILES.model : modelDir, hash: mHash, dims, pooling: embedder.pooling, builtIn };
   const manifest: Manifest = {
     format: INDEX_FORMAT,
     builtAt: new Date().toISOString(),
