@@ -5,14 +5,14 @@ import hnswlib from 'hnswlib-node';
 import { chunkDoc, chunkGuide, embeddingText, type Chunk } from './chunk.ts';
 import { loadEmbedder } from './embed.ts';
 import type { Doc, Guide } from './guideSchema.ts';
-import { buildLexicalIndex } from './lexicalIndex.ts';
+import { buildChunkIndex, buildMatterIndex } from './lexicalIndex.ts';
 import { loadKnowledge, type KnowledgeProblem } from './loadKnowledge.ts';
 import { buildCorpusModel, type BuildModelOptions } from './model/buildModel.ts';
 import { createProgress } from './progress.ts';
 import { baseName, createLexicalTokenizer } from './tokenize.ts';
 
 /** Bump when the index layout or the chunking changes, so an old index is rebuilt rather than misread. */
-export const INDEX_FORMAT = 1;
+export const INDEX_FORMAT = 2;
 
 export const HNSW_PARAMS = { m: 16, efConstruction: 200, seed: 100 };
 
@@ -64,8 +64,11 @@ export const FILES = {
   knowledge: 'knowledge.json',
   chunks: 'chunks.json',
   lexicon: 'lexicon.json',
-  bm25: 'bm25.json',
+  units: 'matters.json',
+  matterBm25: 'matters-bm25.json',
+  chunkBm25: 'chunks-bm25.json',
   hnsw: 'dense.hnsw',
+  matterHnsw: 'matters.hnsw',
   vectors: 'vectors.f32',
   vectorKeys: 'vectors.json',
   model: 'model',
@@ -98,6 +101,39 @@ export function lexiconOf(guides: Guide[]): string[] {
     for (const a of g.aliases) words.add(a);
   }
   return [...words].sort();
+}
+
+/** A retrievable unit: a matter (guide) or a knowledge document. Its position is its label in matters.hnsw. */
+export interface MatterUnit {
+  id: string;
+  name: string;
+  kind: 'guide' | 'doc';
+  audience: string[];
+}
+
+function writeHnsw(file: string, vectors: Float32Array, dims: number): void {
+  const n = vectors.length / dims;
+  const index = new hnswlib.HierarchicalNSW('cosine', dims);
+  index.initIndex(Math.max(n, 1), HNSW_PARAMS.m, HNSW_PARAMS.efConstruction, HNSW_PARAMS.seed);
+  for (let i = 0; i < n; i++) index.addPoint(Array.from(vectors.subarray(i * dims, (i + 1) * dims)), i);
+  const tmp = `${file}.${process.pid}.tmp`;
+  index.writeIndexSync(tmp);
+  fs.renameSync(tmp, file);
+}
+
+function centroids(units: MatterUnit[], chunks: Chunk[], vectors: Float32Array, dims: number): Float32Array {
+  const pos = new Map(units.map((u, i) => [u.id, i]));
+  const out = new Float32Array(units.length * dims);
+  chunks.forEach((c, i) => {
+    const m = pos.get(c.matterId)!;
+    for (let d = 0; d < dims; d++) out[m * dims + d] += vectors[i * dims + d];
+  });
+  for (let m = 0; m < units.length; m++) {
+    const row = out.subarray(m * dims, (m + 1) * dims);
+    const norm = Math.hypot(...row) || 1;
+    for (let d = 0; d < dims; d++) row[d] /= norm;
+  }
+  return out;
 }
 
 interface VectorCache {
@@ -212,21 +248,26 @@ export async function ingest(opts: IngestOptions): Promise<IngestSummary> {
   const dims = embedder.dims;
   const vectors = new Float32Array(chunks.length * dims);
   chunks.forEach((c, i) => vectors.set(cached.get(c.hash)!, i * dims));
-  const hnsw = new hnswlib.HierarchicalNSW('cosine', dims);
-  hnsw.initIndex(Math.max(chunks.length, 1), HNSW_PARAMS.m, HNSW_PARAMS.efConstruction, HNSW_PARAMS.seed);
-  for (let i = 0; i < chunks.length; i++) hnsw.addPoint(Array.from(vectors.subarray(i * dims, (i + 1) * dims)), i);
-  const hnswTmp = path.join(opts.outDir, `${FILES.hnsw}.${process.pid}.tmp`);
-  hnsw.writeIndexSync(hnswTmp);
-  fs.renameSync(hnswTmp, path.join(opts.outDir, FILES.hnsw));
+  writeHnsw(path.join(opts.outDir, FILES.hnsw), vectors, dims);
+  // A matter's vector: the normalised mean of its chunks' vectors (ranks matters; chunks pick sections).
+  const units: MatterUnit[] = [
+    ...knowledge.guides.map((g) => ({ id: g.id, name: g.name, kind: 'guide' as const, audience: g.audience })),
+    ...knowledge.docs.map((d) => ({ id: d.id, name: d.title ?? d.id, kind: 'doc' as const, audience: [] })),
+  ];
+  writeHnsw(path.join(opts.outDir, FILES.matterHnsw), centroids(units, chunks, vectors, dims), dims);
   lap('hnsw');
 
   const lexicon = lexiconOf(knowledge.guides);
-  const bm25 = buildLexicalIndex(chunks, createLexicalTokenizer(lexicon));
+  const tokenizer = createLexicalTokenizer(lexicon);
+  const matterBm25 = buildMatterIndex(knowledge.guides, knowledge.docs, tokenizer);
+  const chunkBm25 = buildChunkIndex(chunks, tokenizer);
   lap('bm25');
 
   writeAtomic(path.join(opts.outDir, FILES.vectors), Buffer.from(vectors.buffer));
   writeAtomic(path.join(opts.outDir, FILES.vectorKeys), JSON.stringify({ modelHash: mHash, dims, keys: chunks.map((c) => c.hash) }));
-  writeAtomic(path.join(opts.outDir, FILES.bm25), JSON.stringify(bm25));
+  writeAtomic(path.join(opts.outDir, FILES.matterBm25), JSON.stringify(matterBm25));
+  writeAtomic(path.join(opts.outDir, FILES.chunkBm25), JSON.stringify(chunkBm25));
+  writeAtomic(path.join(opts.outDir, FILES.units), JSON.stringify(units));
   writeAtomic(path.join(opts.outDir, FILES.lexicon), JSON.stringify(lexicon));
   writeAtomic(path.join(opts.outDir, FILES.chunks), JSON.stringify(chunks));
   writeAtomic(path.join(opts.outDir, FILES.knowledge), JSON.stringify({ guides: knowledge.guides, docs: knowledge.docs satisfies Doc[] }));

@@ -30,10 +30,9 @@ export async function loadEmbedder(modelDir: string, opts: { batchSize?: number 
   env.allowRemoteModels = false;
   env.allowLocalModels = true;
   env.localModelPath = path.dirname(abs) + path.sep;
-  const extractor: FeatureExtractionPipeline = await pipeline('feature-extraction', path.basename(abs), {
-    dtype: 'fp32',
-    local_files_only: true,
-  });
+  // pipeline()'s overloads are too complex for tsc to resolve with a literal task (TS2590): call it untyped.
+  const load = pipeline as unknown as (task: string, model: string, o: object) => Promise<FeatureExtractionPipeline>;
+  const extractor = await load('feature-extraction', path.basename(abs), { dtype: 'fp32', local_files_only: true });
   const cfg = JSON.parse(fs.readFileSync(path.join(abs, 'config.json'), 'utf8'));
   const pooling = poolingOf(abs);
   const batchSize = opts.batchSize ?? 32;

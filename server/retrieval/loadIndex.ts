@@ -2,11 +2,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import hnswlib from 'hnswlib-node';
 import type MiniSearch from 'minisearch';
-import { FILES, INDEX_FORMAT, type Manifest } from '../../ingest/build.ts';
+import { FILES, INDEX_FORMAT, type Manifest, type MatterUnit } from '../../ingest/build.ts';
 import type { Chunk } from '../../ingest/chunk.ts';
 import { loadEmbedder, type Embedder } from '../../ingest/embed.ts';
 import type { Doc, Guide } from '../../ingest/guideSchema.ts';
-import { loadLexicalIndex } from '../../ingest/lexicalIndex.ts';
+import { loadChunkIndex, loadMatterIndex } from '../../ingest/lexicalIndex.ts';
 import { createLexicalTokenizer, type LexicalTokenizer } from '../../ingest/tokenize.ts';
 
 /** A loaded, read-only index: everything retrieval and answering need, in memory. */
@@ -16,10 +16,17 @@ export interface LoadedIndex {
   guides: Guide[];
   docs: Doc[];
   guideById: Map<string, Guide>;
+  /** Matters and documents; a unit's position is its label in the matter HNSW index. */
+  units: MatterUnit[];
+  unitPos: Map<string, number>;
   chunks: Chunk[];
+  /** Chunk positions of each matter, in section order. */
+  chunksOf: Map<string, number[]>;
   tokenizer: LexicalTokenizer;
-  bm25: MiniSearch;
-  hnsw: hnswlib.HierarchicalNSW;
+  matterBm25: MiniSearch;
+  chunkBm25: MiniSearch;
+  chunkHnsw: hnswlib.HierarchicalNSW;
+  matterHnsw: hnswlib.HierarchicalNSW;
   embedder: Embedder;
 }
 
@@ -35,18 +42,41 @@ export function indexExists(dir: string): boolean {
   }
 }
 
+function readHnsw(file: string, dims: number, ef: number): hnswlib.HierarchicalNSW {
+  const index = new hnswlib.HierarchicalNSW('cosine', dims);
+  index.readIndexSync(file);
+  index.setEf(ef);
+  return index;
+}
+
 export async function loadIndex(dir: string, opts: { ef?: number } = {}): Promise<LoadedIndex> {
   if (!indexExists(dir)) throw new IndexMissingError(`no index in ${dir}: run npm run ingest`);
   const read = (f: string) => fs.readFileSync(path.join(dir, f), 'utf8');
   const manifest: Manifest = JSON.parse(read(FILES.manifest));
   const { guides, docs } = JSON.parse(read(FILES.knowledge)) as { guides: Guide[]; docs: Doc[] };
+  const units: MatterUnit[] = JSON.parse(read(FILES.units));
   const chunks: Chunk[] = JSON.parse(read(FILES.chunks));
+  const chunksOf = new Map<string, number[]>();
+  chunks.forEach((c, i) => chunksOf.set(c.matterId, [...(chunksOf.get(c.matterId) ?? []), i]));
   const tokenizer = createLexicalTokenizer(JSON.parse(read(FILES.lexicon)));
-  const bm25 = loadLexicalIndex(read(FILES.bm25), tokenizer);
-  const hnsw = new hnswlib.HierarchicalNSW('cosine', manifest.model.dims);
-  hnsw.readIndexSync(path.join(dir, FILES.hnsw));
-  hnsw.setEf(opts.ef ?? 128);
+  const dims = manifest.model.dims;
+  const ef = opts.ef ?? 128;
   const modelDir = path.isAbsolute(manifest.model.dir) ? manifest.model.dir : path.join(dir, manifest.model.dir);
-  const embedder = await loadEmbedder(modelDir);
-  return { dir, manifest, guides, docs, guideById: new Map(guides.map((g) => [g.id, g])), chunks, tokenizer, bm25, hnsw, embedder };
+  return {
+    dir,
+    manifest,
+    guides,
+    docs,
+    guideById: new Map(guides.map((g) => [g.id, g])),
+    units,
+    unitPos: new Map(units.map((u, i) => [u.id, i])),
+    chunks,
+    chunksOf,
+    tokenizer,
+    matterBm25: loadMatterIndex(read(FILES.matterBm25), tokenizer),
+    chunkBm25: loadChunkIndex(read(FILES.chunkBm25), tokenizer),
+    chunkHnsw: readHnsw(path.join(dir, FILES.hnsw), dims, ef),
+    matterHnsw: readHnsw(path.join(dir, FILES.matterHnsw), dims, ef),
+    embedder: await loadEmbedder(modelDir),
+  };
 }

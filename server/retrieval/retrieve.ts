@@ -20,12 +20,12 @@ export interface RetrieveOptions {
   mode?: RetrievalMode;
 }
 
-/** A ranked matter with the chunks that brought it up (best first). */
+/** A ranked matter with its best-matching chunks (positions in chunks.json, best first). */
 export interface RankedMatter {
   matterId: string;
   name: string;
   score: number;
-  chunks: { index: number; score: number }[];
+  chunks: number[];
 }
 
 export interface Retrieval {
@@ -35,124 +35,167 @@ export interface Retrieval {
   /** Variant intents the question expressed (new, change, renew, cancel, reissue). */
   intents: string[];
   /**
-   * Members of the top matter's variant family that fit the question about equally (the question did not
-   * say which): the answering step asks which one is meant.
+   * The top matter and the members of its variant family that fit the question about as well (the question
+   * did not say which): the answering step asks which one is meant. Empty when there is no such tie.
    */
   variants: string[];
   timings: Record<string, number>;
 }
 
-/** Tunables, kept together; chosen on the dev set (evals/datasets), see docs/adr. */
+/** Tunables, kept together; chosen on the dev set (evals/datasets/dev.jsonl), see docs/adr/0003-retrieval.md. */
 export const RETRIEVAL_PARAMS = {
-  /** Chunks taken from each recall strategy before fusion. */
-  candidates: 100,
-  /** Reciprocal rank fusion constant (Cormack et al. 2009). */
-  rrfK: 60,
-  /** A matter's score: its best chunks, weighted. */
-  chunkWeights: [1, 0.5, 0.25],
-  /** Boost of a variant whose intent the question states; penalty of a sibling that contradicts it. */
-  intentBoost: 1.5,
-  intentPenalty: 0.7,
+  /** Matters taken from each recall strategy before fusion. */
+  candidates: 50,
+  /** Chunks taken from each strategy to pick the section shown for a matter. */
+  chunkCandidates: 200,
+  /** Reciprocal rank fusion constant (Cormack et al. 2009); small: the top ranks decide. */
+  rrfK: 5,
+  /** Weight of the dense ranking against the lexical one. */
+  denseWeight: 0.2,
   /** Siblings scoring at least this share of the top matter are offered together with it. */
   variantTie: 0.6,
+  /** A sibling whose suffix matches what the question says (搬家 → 变更) may take the top from this share. */
+  intentTie: 0.3,
 };
 
-/** Hybrid retrieval over a loaded index: BM25 and dense recall, fused by RRF, ranked by matter. */
+type Ranked = { id: string; score: number }[];
+
+/**
+ * Hybrid retrieval over a loaded index. Matters are ranked by BM25 over whole guides and by the cosine of
+ * their vectors, fused by weighted RRF; chunks (BM25 + HNSW) then pick the section to show for each.
+ */
 export class Retriever {
   readonly families: VariantFamilies;
-  private readonly audienceOk: (audience: Audience | undefined) => (i: number) => boolean;
+  private readonly unitAudienceOk: Map<string, Uint8Array>;
+  private readonly chunkAudienceOk: Map<string, Uint8Array>;
 
   constructor(readonly index: LoadedIndex, readonly params = RETRIEVAL_PARAMS) {
     this.families = new VariantFamilies(index.guides);
-    const byAudience = new Map<string, Uint8Array>();
-    for (const a of ['个人', '法人'] as const) {
-      byAudience.set(a, Uint8Array.from(index.chunks, (c) => (c.audience.length === 0 || c.audience.includes(a) ? 1 : 0)));
+    const fits = (audience: string[], a: string) => audience.length === 0 || audience.includes(a);
+    this.unitAudienceOk = new Map();
+    this.chunkAudienceOk = new Map();
+    for (const a of ['个人', '法人']) {
+      this.unitAudienceOk.set(a, Uint8Array.from(index.units, (u) => (fits(u.audience, a) ? 1 : 0)));
+      this.chunkAudienceOk.set(a, Uint8Array.from(index.chunks, (c) => (fits(c.audience, a) ? 1 : 0)));
     }
-    this.audienceOk = (a) => {
-      if (!a) return () => true;
-      const mask = byAudience.get(a)!;
-      return (i) => mask[i] === 1;
-    };
   }
 
-  /** Lexical recall: chunk indices by BM25 score. */
-  bm25(query: string, audience?: Audience, n = this.params.candidates): { index: number; score: number }[] {
-    const ok = this.audienceOk(audience);
-    const res = this.index.bm25.search(query, { filter: (r) => ok(r.id as number) });
-    return res.slice(0, n).map((r) => ({ index: r.id as number, score: r.score }));
+  private unitFilter(audience?: Audience): ((label: number) => boolean) | undefined {
+    const mask = audience && this.unitAudienceOk.get(audience);
+    return mask ? (i) => mask[i] === 1 : undefined;
   }
 
-  /** Dense recall: chunk indices by cosine similarity in the HNSW index. */
-  async dense(query: string, audience?: Audience, n = this.params.candidates): Promise<{ index: number; score: number }[]> {
-    const [vec] = await this.index.embedder.embed([query]);
-    const count = this.index.hnsw.getCurrentCount();
-    const res = this.index.hnsw.searchKnn(Array.from(vec), Math.min(n, count), audience ? this.audienceOk(audience) : undefined);
-    return res.neighbors.map((index, i) => ({ index, score: 1 - res.distances[i] }));
+  private chunkFilter(audience?: Audience): ((label: number) => boolean) | undefined {
+    const mask = audience && this.chunkAudienceOk.get(audience);
+    return mask ? (i) => mask[i] === 1 : undefined;
+  }
+
+  /** Lexical ranking of matters. */
+  lexicalMatters(query: string, audience?: Audience): Ranked {
+    const ok = this.unitFilter(audience);
+    const res = this.index.matterBm25.search(query, ok ? { filter: (r) => ok(this.index.unitPos.get(r.id as string)!) } : {});
+    return res.slice(0, this.params.candidates).map((r) => ({ id: r.id as string, score: r.score }));
+  }
+
+  /** Dense ranking of matters by their vectors. */
+  denseMatters(vec: Float32Array, audience?: Audience): Ranked {
+    const n = Math.min(this.params.candidates, this.index.matterHnsw.getCurrentCount());
+    const res = this.index.matterHnsw.searchKnn(Array.from(vec), n, this.unitFilter(audience));
+    return res.neighbors
+      .map((label, i) => ({ id: this.index.units[label].id, score: 1 - res.distances[i] }))
+      .sort((a, b) => b.score - a.score);
+  }
+
+  /** Chunk positions by fused BM25 and dense rank: which section of a matter answers the question. */
+  private rankChunks(query: string, vec: Float32Array | null, audience?: Audience): Map<number, number> {
+    const fused = new Map<number, number>();
+    const add = (list: number[]) =>
+      list.forEach((i, rank) => fused.set(i, (fused.get(i) ?? 0) + 1 / (this.params.rrfK + rank + 1)));
+    const ok = this.chunkFilter(audience);
+    const lex = this.index.chunkBm25.search(query, ok ? { filter: (r) => ok(r.id as number) } : {});
+    add(lex.slice(0, this.params.chunkCandidates).map((r) => r.id as number));
+    if (vec) {
+      const n = Math.min(this.params.chunkCandidates, this.index.chunkHnsw.getCurrentCount());
+      const res = this.index.chunkHnsw.searchKnn(Array.from(vec), n, ok);
+      add(res.neighbors.map((label, i) => [label, res.distances[i]] as const).sort((a, b) => a[1] - b[1]).map(([l]) => l));
+    }
+    return fused;
+  }
+
+  /**
+   * Near-duplicate variants (新办/变更/延续/注销/补证…). Only the top matter's own family is considered, so
+   * cue words never lift a family above an unrelated matter. When the question says which variant it means,
+   * that sibling goes first; when it does not, the siblings that score about as well are kept right after
+   * the top one and reported as `variants` (the answer step asks which is meant).
+   */
+  resolveVariants(query: string, scored: Ranked): { ranked: Ranked; intents: string[]; variants: string[] } {
+    const intents = this.families.questionIntents(query);
+    if (!scored.length) return { ranked: scored, intents: [...intents], variants: [] };
+    const top = scored[0];
+    const siblings = new Set(this.families.siblings(top.id));
+    const family = scored.filter((m) => m === top || siblings.has(m.id));
+    const p = this.params;
+    let lead = top;
+    let tied = family.filter((m) => m !== top && m.score >= top.score * p.variantTie);
+    if (intents.size && family.length > 1) {
+      const fits = (m: { id: string }) => [...this.families.intentsOf.get(m.id)!].some((i) => intents.has(i));
+      const matching = family.filter((m) => fits(m) && m.score >= top.score * p.intentTie);
+      if (matching.length) {
+        lead = matching[0];
+        tied = matching.slice(1).filter((m) => m.score >= lead.score * p.variantTie);
+      }
+    }
+    const front = [lead, ...tied];
+    const ranked = [...front, ...scored.filter((m) => !front.includes(m))];
+    return { ranked, intents: [...intents], variants: tied.length ? front.map((m) => m.id) : [] };
   }
 
   async retrieve(query: string, opts: RetrieveOptions = {}): Promise<Retrieval> {
     const timings: Record<string, number> = {};
     const mode = opts.mode ?? 'hybrid';
     const k = opts.k ?? 5;
+    const p = this.params;
     let t = performance.now();
-    const lists: { index: number; score: number }[][] = [];
-    if (mode !== 'dense') {
-      lists.push(this.bm25(query, opts.audience));
-      timings.bm25 = performance.now() - t;
-      t = performance.now();
-    }
+    const lap = (name: string) => {
+      const now = performance.now();
+      timings[name] = Number((now - t).toFixed(3));
+      t = now;
+    };
+
+    const lists: { ranked: Ranked; weight: number }[] = [];
+    if (mode !== 'dense') lists.push({ ranked: this.lexicalMatters(query, opts.audience), weight: 1 });
+    lap('bm25');
+    let vec: Float32Array | null = null;
     if (mode !== 'bm25') {
-      lists.push(await this.dense(query, opts.audience));
-      timings.dense = performance.now() - t;
-      t = performance.now();
+      [vec] = await this.index.embedder.embed([query]);
+      lap('embed');
+      lists.push({ ranked: this.denseMatters(vec, opts.audience), weight: mode === 'dense' ? 1 : p.denseWeight });
+      lap('dense');
     }
 
-    // Reciprocal rank fusion over chunks (a single list keeps its rank order the same way).
-    const fused = new Map<number, number>();
-    for (const list of lists) {
-      list.forEach((r, rank) => fused.set(r.index, (fused.get(r.index) ?? 0) + 1 / (this.params.rrfK + rank + 1)));
+    const fused = new Map<string, number>();
+    for (const { ranked, weight } of lists) {
+      ranked.forEach((r, rank) => fused.set(r.id, (fused.get(r.id) ?? 0) + weight / (p.rrfK + rank + 1)));
     }
-    const byMatter = new Map<string, { index: number; score: number }[]>();
-    for (const [index, score] of fused) {
-      const id = this.index.chunks[index].matterId;
-      byMatter.set(id, [...(byMatter.get(id) ?? []), { index, score }]);
-    }
-    const intents = this.families.questionIntents(query);
-    let matters: RankedMatter[] = [...byMatter].map(([matterId, chunks]) => {
-      chunks.sort((a, b) => b.score - a.score);
-      let score = 0;
-      this.params.chunkWeights.forEach((w, i) => (score += w * (chunks[i]?.score ?? 0)));
-      // A variant whose suffix says what the question asks for (搬家 → 变更) goes up; a contradicting one down.
-      if (intents.size && this.families.familyOf.has(matterId)) {
-        const own = this.families.intentsOf.get(matterId)!;
-        if ([...own].some((i) => intents.has(i))) score *= this.params.intentBoost;
-        else if (own.size) score *= this.params.intentPenalty;
-      }
-      return { matterId, name: this.index.chunks[chunks[0].index].name, score, chunks };
+    let scored = [...fused].map(([id, score]) => ({ id, score }));
+    scored.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1));
+    const { ranked, intents, variants } = this.resolveVariants(query, scored);
+    scored = ranked;
+    lap('fuse');
+
+    const top = scored.slice(0, k);
+    const chunkScores = this.rankChunks(query, vec, opts.audience);
+    const matters: RankedMatter[] = top.map(({ id, score }) => {
+      const own = this.index.chunksOf.get(id) ?? [];
+      const best = own.filter((i) => chunkScores.has(i)).sort((a, b) => chunkScores.get(b)! - chunkScores.get(a)!);
+      return { matterId: id, name: this.index.units[this.index.unitPos.get(id)!].name, score, chunks: best.length ? best : own.slice(0, 1) };
     });
-    matters.sort((a, b) => b.score - a.score || (a.matterId < b.matterId ? -1 : 1));
+    lap('sections');
 
-    // Variants the question does not tell apart are kept together, right after the top matter.
-    let variants: string[] = [];
-    if (matters.length) {
-      const top = matters[0];
-      const close = this.families
-        .siblings(top.matterId)
-        .map((id) => matters.find((m) => m.matterId === id))
-        .filter((m): m is RankedMatter => !!m && m.score >= top.score * this.params.variantTie);
-      if (close.length) {
-        variants = [top.matterId, ...close.map((m) => m.matterId)];
-        const rest = matters.filter((m) => m !== top && !close.includes(m));
-        matters = [top, ...close, ...rest];
-      }
-    }
-    timings.fuse = performance.now() - t;
-
-    const top = matters.slice(0, k);
-    const hits: Hit[] = top.map((m) => {
-      const c = this.index.chunks[m.chunks[0].index];
+    const hits: Hit[] = matters.map((m) => {
+      const c = this.index.chunks[m.chunks[0]];
       return { matterId: m.matterId, name: m.name, section: c.section, score: Number(m.score.toFixed(6)), text: c.text };
     });
-    return { matters: top, hits, intents: [...intents], variants, timings };
+    return { matters, hits, intents: [...intents], variants, timings };
   }
 }

@@ -5,6 +5,7 @@ import type { Guide } from '../../ingest/guideSchema.ts';
 import { baseName } from '../../ingest/tokenize.ts';
 
 const VariantsConfig = z.object({
+  endings: z.array(z.string()).default([]),
   intents: z.record(z.string(), z.object({ suffix: z.array(z.string()), cues: z.array(z.string()) })),
 });
 type VariantsConfig = z.infer<typeof VariantsConfig>;
@@ -13,10 +14,11 @@ export function loadVariantsConfig(file = new URL('./variants.yaml', import.meta
   return VariantsConfig.parse(YAML.parse(fs.readFileSync(file, 'utf8')));
 }
 
-/** The variant suffix of a name: 食品经营许可（变更） → 变更; none → ''. */
-export function variantSuffix(name: string): string {
-  const m = /[（(]([^（）()]*)[）)]\s*$/.exec(name);
-  return m ? m[1] : '';
+/** The family base of a name: without its parenthesised suffix and one variant ending (longest first). */
+export function familyBase(name: string, endings: string[]): string {
+  const b = baseName(name);
+  const ending = [...endings].sort((x, y) => y.length - x.length).find((e) => b.endsWith(e) && b.length > e.length + 1);
+  return ending ? b.slice(0, -ending.length) : b;
 }
 
 /**
@@ -30,8 +32,10 @@ export class VariantFamilies {
 
   constructor(guides: Guide[], private readonly config: VariantsConfig = loadVariantsConfig()) {
     const byBase = new Map<string, string[]>();
+    const baseOf = new Map<string, string>();
     for (const g of guides) {
-      const b = baseName(g.name);
+      const b = familyBase(g.name, config.endings);
+      baseOf.set(g.id, b);
       byBase.set(b, [...(byBase.get(b) ?? []), g.id]);
     }
     for (const [b, ids] of byBase) {
@@ -40,11 +44,13 @@ export class VariantFamilies {
       for (const id of ids) this.familyOf.set(id, b);
     }
     for (const g of guides) {
-      const suffix = variantSuffix(g.name);
+      // What the name says beyond the family base: 食品经营许可（注销） → （注销）; 诊所备案 → '' (the base one).
+      const rest = g.name.slice(baseOf.get(g.id)!.length);
       const intents = new Set<string>();
       for (const [intent, { suffix: words }] of Object.entries(config.intents)) {
-        if (words.some((w) => suffix.includes(w))) intents.add(intent);
+        if (words.some((w) => rest.includes(w))) intents.add(intent);
       }
+      if (!intents.size && this.familyOf.has(g.id) && 'new' in config.intents) intents.add('new');
       this.intentsOf.set(g.id, intents);
     }
   }
