@@ -12,7 +12,7 @@ import { createProgress } from './progress.ts';
 import { baseName, createLexicalTokenizer } from './tokenize.ts';
 
 /** Bump when the index layout or the chunking changes, so an old index is rebuilt rather than misread. */
-export const INDEX_FORMAT = 2;
+export const INDEX_FORMAT = 3;
 
 export const HNSW_PARAMS = { m: 16, efConstruction: 200, seed: 100 };
 

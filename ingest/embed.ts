@@ -46,7 +46,12 @@ export async function loadEmbedder(modelDir: string, opts: { batchSize?: number 
         const t = await extractor(batch, { pooling, normalize: true, truncation: true } as never);
         const data = t.data as Float32Array;
         const d = t.dims[t.dims.length - 1];
-        for (let r = 0; r < batch.length; r++) out.push(data.slice(r * d, (r + 1) * d));
+        for (let r = 0; r < batch.length; r++) {
+          const v = data.slice(r * d, (r + 1) * d);
+          // A text made only of tokens the model has no vector for normalises to NaN: make it the zero vector.
+          if (Number.isNaN(v[0])) v.fill(0);
+          out.push(v);
+        }
       }
       return out;
     },

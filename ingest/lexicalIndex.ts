@@ -6,10 +6,12 @@ import type { LexicalTokenizer } from './tokenize.ts';
 
 /**
  * BM25 (MiniSearch's BM25+) with the jieba tokenizer, at two levels:
- * - matters: one document per guide (or knowledge document) — ranks which matter a question is about;
- * - chunks: one document per chunk — picks the section within a matter.
- * Besides jieba words, every Chinese character is indexed as a token of its own (field `chars`): a
- * colloquial word that jieba keeps whole (烤肠摊) still meets the guide's words (摊贩) through its characters.
+ * - matters: one document per guide (or knowledge document) — ranks which matter a question is about.
+ *   Besides jieba words, every Chinese character (field `chars`) and every pair of adjacent characters
+ *   (field `bigrams`) is a token too: a colloquial word that jieba keeps whole (烤肠摊) still meets the
+ *   guide's words (摊贩) through its characters, and a word jieba splits differently through its bigrams.
+ * - chunks: one document per chunk, words only — picks the section within a matter (kept small: it runs on
+ *   every question).
  */
 
 const CJK = /\p{Script=Han}/u;
@@ -21,17 +23,28 @@ export function charTokens(words: string[]): string[] {
   return out;
 }
 
+/** Bigrams of each run of Chinese characters, marked with '@'. */
+export function bigramTokens(text: string): string[] {
+  const out: string[] = [];
+  for (const run of text.match(/\p{Script=Han}+/gu) ?? []) {
+    const cs = [...run];
+    for (let i = 0; i + 1 < cs.length; i++) out.push(`@${cs[i]}${cs[i + 1]}`);
+  }
+  return out;
+}
+
 /** Field boosts of the matter index, chosen on the dev set (docs/adr/0003-retrieval.md). */
-export const MATTER_BOOST = { name: 3, alias: 3, body: 1, chars: 1.5 };
-export const CHUNK_BOOST = { name: 1, text: 2, chars: 1 };
+export const MATTER_BOOST = { name: 3, alias: 3, body: 1, chars: 1, bigrams: 1 };
+export const CHUNK_BOOST = { name: 1, text: 2 };
 const BM25 = { k: 1.2, b: 0.75, d: 0.5 };
 
-function fieldTokenizer(tokenizer: LexicalTokenizer) {
+function matterTokenizer(tokenizer: LexicalTokenizer) {
   return (text: string, field?: string) => {
+    if (field === 'bigrams') return bigramTokens(text);
     const words = tokenizer.tokenize(text);
     if (field === 'chars') return charTokens(words);
     if (field) return words;
-    return [...words, ...charTokens(words)]; // a query meets every field
+    return [...words, ...charTokens(words), ...bigramTokens(text)]; // a query meets every field
   };
 }
 
@@ -41,13 +54,14 @@ interface MatterDoc {
   alias: string;
   body: string;
   chars: string;
+  bigrams: string;
 }
 
 function matterOptions(tokenizer: LexicalTokenizer) {
   return {
-    fields: ['name', 'alias', 'body', 'chars'],
+    fields: ['name', 'alias', 'body', 'chars', 'bigrams'],
     storeFields: [] as string[],
-    tokenize: fieldTokenizer(tokenizer),
+    tokenize: matterTokenizer(tokenizer),
     processTerm: (term: string) => term,
     searchOptions: { boost: MATTER_BOOST, combineWith: 'OR' as const, bm25: BM25 },
   };
@@ -57,11 +71,13 @@ export function matterDocOf(unit: { guide?: Guide; doc?: Doc }): MatterDoc {
   if (unit.guide) {
     const g = unit.guide;
     const body = guideSections(g).map((s) => s.text).join('\n');
-    return { id: g.id, name: g.name, alias: g.aliases.join('\n'), body, chars: [g.name, ...g.aliases, body].join('\n') };
+    const all = [g.name, ...g.aliases, body].join('\n');
+    return { id: g.id, name: g.name, alias: g.aliases.join('\n'), body, chars: all, bigrams: all };
   }
   const d = unit.doc!;
   const name = d.title ?? '';
-  return { id: d.id, name, alias: '', body: d.text, chars: `${name}\n${d.text}` };
+  const all = `${name}\n${d.text}`;
+  return { id: d.id, name, alias: '', body: d.text, chars: all, bigrams: all };
 }
 
 export function buildMatterIndex(guides: Guide[], docs: Doc[], tokenizer: LexicalTokenizer): MiniSearch<MatterDoc> {
@@ -79,14 +95,13 @@ interface ChunkDoc {
   id: number;
   name: string;
   text: string;
-  chars: string;
 }
 
 function chunkOptions(tokenizer: LexicalTokenizer) {
   return {
-    fields: ['name', 'text', 'chars'],
+    fields: ['name', 'text'],
     storeFields: [] as string[],
-    tokenize: fieldTokenizer(tokenizer),
+    tokenize: (text: string) => tokenizer.tokenize(text),
     processTerm: (term: string) => term,
     searchOptions: { boost: CHUNK_BOOST, combineWith: 'OR' as const, bm25: BM25 },
   };
@@ -96,8 +111,7 @@ export function buildChunkIndex(chunks: Chunk[], tokenizer: LexicalTokenizer): M
   const ms = new MiniSearch<ChunkDoc>(chunkOptions(tokenizer));
   ms.addAll(
     chunks.map((c, id) => {
-      const text = `${c.sectionTitle}\n${c.text}`;
-      return { id, name: c.name, text, chars: text };
+      return { id, name: c.name, text: `${c.sectionTitle}\n${c.text}` };
     }),
   );
   return ms;

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadIndex } from '../server/retrieval/loadIndex.ts';
-import { Retriever, type RetrievalMode } from '../server/retrieval/retrieve.ts';
+import { DEFAULT_MODE, Retriever, type RetrievalMode } from '../server/retrieval/retrieve.ts';
 import type { Audience } from './guideSchema.ts';
 
 // npm run search -- [--index DIR] [--k N] [--audience 个人|法人] [--mode hybrid|bm25|dense] [--json] "问题"
@@ -12,7 +12,7 @@ const { values, positionals } = parseArgs({
     index: { type: 'string', default: process.env.INDEX_DIR ?? '.index' },
     k: { type: 'string', default: '5' },
     audience: { type: 'string' },
-    mode: { type: 'string', default: 'hybrid' },
+    mode: { type: 'string', default: process.env.RETRIEVAL_MODE ?? DEFAULT_MODE },
     json: { type: 'boolean', default: false },
     batch: { type: 'string' },
   },

@@ -65,6 +65,10 @@ function chooseBaseTokens(texts: string[], domainWords: string[], minCount: numb
     const ch = String.fromCharCode(c);
     if (!/[A-Z]/.test(ch)) base.add(ch);
   }
+  // Punctuation is split off by the pre-tokenizer; it carries no meaning but must not be [UNK].
+  for (let c = 0x3000; c <= 0x303f; c++) base.add(String.fromCharCode(c));
+  for (let c = 0xff01; c <= 0xff65; c++) base.add(String.fromCharCode(c).toLowerCase());
+  for (const ch of '“”‘’…—–·•') base.add(ch);
   for (const ch of [...chars].sort()) base.add(ch);
   for (const ch of gb2312Hanzi()) base.add(ch);
   for (const [w, n] of [...words].sort((a, b) => (a[0] < b[0] ? -1 : 1))) if (n >= minCount) base.add(w);

@@ -1,4 +1,5 @@
 import type { Audience } from '../../ingest/guideSchema.ts';
+import { sectionAnswers, sectionIntents } from './fields.ts';
 import type { LoadedIndex } from './loadIndex.ts';
 import { VariantFamilies } from './variants.ts';
 
@@ -12,6 +13,14 @@ export interface Hit {
 }
 
 export type RetrievalMode = 'hybrid' | 'bm25' | 'dense';
+
+/**
+ * The mode used when none is asked for. With the built-in corpus model, hybrid only ties BM25 on the dev set
+ * (and the issue's rule then makes BM25 the default); an operator with a real model (bge…) sets
+ * RETRIEVAL_MODE=hybrid. docs/adr/0003-retrieval.md has the figures.
+ */
+export const DEFAULT_MODE: RetrievalMode = 'bm25';
+export const RETRIEVAL_MODES = ['hybrid', 'bm25', 'dense'] as const;
 
 export interface RetrieveOptions {
   /** Distinct matters to return. */
@@ -34,6 +43,8 @@ export interface Retrieval {
   hits: Hit[];
   /** Variant intents the question expressed (new, change, renew, cancel, reissue). */
   intents: string[];
+  /** Guide sections the question asks about (materials, fee, time-limit…), from fields.yaml. */
+  sections: string[];
   /**
    * The top matter and the members of its variant family that fit the question about as well (the question
    * did not say which): the answering step asks which one is meant. Empty when there is no such tie.
@@ -50,8 +61,8 @@ export const RETRIEVAL_PARAMS = {
   chunkCandidates: 200,
   /** Reciprocal rank fusion constant (Cormack et al. 2009); small: the top ranks decide. */
   rrfK: 5,
-  /** Weight of the dense ranking against the lexical one. */
-  denseWeight: 0.2,
+  /** Weight of the dense ranking against the lexical one (0.1: best hybrid on the dev set). */
+  denseWeight: 0.1,
   /** Siblings scoring at least this share of the top matter are offered together with it. */
   variantTie: 0.6,
   /** A sibling whose suffix matches what the question says (搬家 → 变更) may take the top from this share. */
@@ -69,7 +80,11 @@ export class Retriever {
   private readonly unitAudienceOk: Map<string, Uint8Array>;
   private readonly chunkAudienceOk: Map<string, Uint8Array>;
 
-  constructor(readonly index: LoadedIndex, readonly params = RETRIEVAL_PARAMS) {
+  constructor(
+    readonly index: LoadedIndex,
+    readonly params = RETRIEVAL_PARAMS,
+    readonly defaultMode: RetrievalMode = DEFAULT_MODE,
+  ) {
     this.families = new VariantFamilies(index.guides);
     const fits = (audience: string[], a: string) => audience.length === 0 || audience.includes(a);
     this.unitAudienceOk = new Map();
@@ -152,7 +167,7 @@ export class Retriever {
 
   async retrieve(query: string, opts: RetrieveOptions = {}): Promise<Retrieval> {
     const timings: Record<string, number> = {};
-    const mode = opts.mode ?? 'hybrid';
+    const mode = opts.mode ?? this.defaultMode;
     const k = opts.k ?? 5;
     const p = this.params;
     let t = performance.now();
@@ -169,7 +184,9 @@ export class Retriever {
     if (mode !== 'bm25') {
       [vec] = await this.index.embedder.embed([query]);
       lap('embed');
-      lists.push({ ranked: this.denseMatters(vec, opts.audience), weight: mode === 'dense' ? 1 : p.denseWeight });
+      // A question the model has no vector for (no known token) contributes no dense ranking.
+      if (!vec.some((x) => x !== 0)) vec = null;
+      if (vec) lists.push({ ranked: this.denseMatters(vec, opts.audience), weight: mode === 'dense' ? 1 : p.denseWeight });
       lap('dense');
     }
 
@@ -185,9 +202,12 @@ export class Retriever {
 
     const top = scored.slice(0, k);
     const chunkScores = this.rankChunks(query, vec, opts.audience);
+    // Within a matter, a chunk of the section the question asks about (材料 → materials) comes first.
+    const sections = sectionIntents(query);
+    const rank = (i: number) => (sectionAnswers(this.index.chunks[i].section, sections) ? 1 : 0) + (chunkScores.get(i) ?? 0);
     const matters: RankedMatter[] = top.map(({ id, score }) => {
       const own = this.index.chunksOf.get(id) ?? [];
-      const best = own.filter((i) => chunkScores.has(i)).sort((a, b) => chunkScores.get(b)! - chunkScores.get(a)!);
+      const best = own.filter((i) => chunkScores.has(i) || sectionAnswers(this.index.chunks[i].section, sections)).sort((a, b) => rank(b) - rank(a));
       return { matterId: id, name: this.index.units[this.index.unitPos.get(id)!].name, score, chunks: best.length ? best : own.slice(0, 1) };
     });
     lap('sections');
@@ -196,6 +216,6 @@ export class Retriever {
       const c = this.index.chunks[m.chunks[0]];
       return { matterId: m.matterId, name: m.name, section: c.section, score: Number(m.score.toFixed(6)), text: c.text };
     });
-    return { matters, hits, intents: [...intents], variants, timings };
+    return { matters, hits, intents, sections, variants, timings };
   }
 }

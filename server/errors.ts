@@ -1,0 +1,20 @@
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+
+/** An error a client can act on: HTTP status, a machine-readable code and a message a citizen understands. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: ContentfulStatusCode,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export const badRequest = (code: string, message: string) => new ApiError(400, code, message);
+export const notFound = (code: string, message: string) => new ApiError(404, code, message);
+
+/** The error body of CONTRACTS.md. */
+export function errorBody(code: string, message: string) {
+  return { error: { code, message } };
+}
