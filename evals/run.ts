@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { ingest } from '../ingest/build.ts';
 import { loadIndex } from '../server/retrieval/loadIndex.ts';
 import { DEFAULT_MODE, Retriever, type RetrievalMode } from '../server/retrieval/retrieve.ts';
-import { runExternalBenchmark } from './external.ts';
+import { formatExternalTable, runExternalBenchmark } from './external.ts';
 import type { RetrievalScores } from './metrics.ts';
 import { evalRetrieval, type RetrievalReport } from './retrievalEval.ts';
 import { readRows } from './rows.ts';
@@ -42,6 +42,7 @@ for (const [mode, r] of Object.entries(reports)) {
 }
 
 const external = !values['no-external'] && !values.ci ? await runExternalBenchmark({ quiet: true }) : null;
+if (external) console.log(`\n外部基准（../shared/datasets，MSGABench）\n${formatExternalTable(external)}`);
 
 const summary = {
   at: new Date().toISOString(),
