@@ -1,15 +1,26 @@
 import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
 import { z } from 'zod';
 import { AUDIENCES } from '../ingest/guideSchema.ts';
 import { guideSections } from '../ingest/sections.ts';
+import { AnswerPipeline } from './answer/pipeline.ts';
+import { AnswerService } from './answer/service.ts';
 import type { Config } from './config.ts';
 import { ApiError, badRequest, errorBody, notFound } from './errors.ts';
+import { rateLimit } from './middleware/rateLimit.ts';
 import type { LoadedIndex } from './retrieval/loadIndex.ts';
 import { Retriever } from './retrieval/retrieve.ts';
+import { answerRoutes } from './routes/answers.ts';
+import { openApiDocument } from './routes/openapi.ts';
+import { pageRoutes } from './routes/pages.ts';
+import type { Store } from './storage/store.ts';
 
 export interface AppDeps {
   config: Config;
   index: LoadedIndex;
+  /** Conversations, answers, feedback, audit; without it answers still work and feedback is refused (503). */
+  store?: Store;
 }
 
 const SearchQuery = z.object({
@@ -33,21 +44,37 @@ function parseQuery<T extends z.ZodType>(schema: T, query: Record<string, string
   return r.data;
 }
 
-/** The HTTP service (routes only: loading, storage and configuration are passed in). */
-export function createApp({ index, config }: AppDeps) {
+/** The HTTP service (routes and middleware; loading, storage and configuration are passed in). */
+export function createApp({ index, config, store }: AppDeps) {
   const retriever = new Retriever(index, undefined, config.RETRIEVAL_MODE);
+  const service = new AnswerService(new AnswerPipeline(index, retriever), store);
   const app = new Hono();
 
   app.onError((err, c) => {
     if (err instanceof ApiError) return c.json(errorBody(err.code, err.message), err.status);
-    console.error(`[error] ${c.req.method} ${new URL(c.req.url).pathname}: ${err.message}`);
+    // Only the error's name and the path: never the request body, which may hold personal data.
+    console.error(`[error] ${c.req.method} ${new URL(c.req.url).pathname}: ${err.name}`);
     return c.json(errorBody('internal_error', '服务暂时出现问题，请稍后再试或拨打12345市民服务热线。'), 500);
   });
   app.notFound((c) => c.json(errorBody('not_found', '没有找到这个地址。'), 404));
 
+  // Widgets embedded on other sites call the API: CORS for the configured origins only.
+  if (config.ALLOWED_ORIGINS.length) {
+    app.use('/api/*', cors({ origin: config.ALLOWED_ORIGINS, allowMethods: ['GET', 'POST', 'OPTIONS'], allowHeaders: ['Content-Type', 'Authorization'], maxAge: 600 }));
+  }
+  app.use(
+    '/api/*',
+    bodyLimit({
+      maxSize: config.MAX_BODY_KB * 1024,
+      onError: (c) => c.json(errorBody('body_too_large', `请求内容过大（上限 ${config.MAX_BODY_KB} KB），请精简后再试。`), 413),
+    }),
+  );
+  app.use('/api/*', rateLimit({ perMinute: config.RATE_LIMIT_PER_MIN, exempt: config.RATE_LIMIT_EXEMPT, trustProxy: config.TRUST_PROXY }));
+
   app.get('/healthz', (c) =>
     c.json({ ok: true, matters: index.guides.length, docs: index.docs.length, chunks: index.chunks.length, builtAt: index.manifest.builtAt }),
   );
+  app.get('/openapi.json', (c) => c.json(openApiDocument()));
 
   app.get('/api/search', async (c) => {
     const { q, k, audience } = parseQuery(SearchQuery, c.req.query());
@@ -76,5 +103,7 @@ export function createApp({ index, config }: AppDeps) {
     return c.json({ ...g, sections: guideSections(g).map((s) => ({ id: s.id, title: s.title })) });
   });
 
+  app.route('/', answerRoutes(service, store));
+  app.route('/', pageRoutes(index));
   return app;
 }

@@ -26,6 +26,10 @@ export const ConfigSchema = z.object({
   ALLOWED_ORIGINS: list,
   RATE_LIMIT_PER_MIN: int(60),
   RATE_LIMIT_EXEMPT: list,
+  /** Behind a reverse proxy that sets X-Forwarded-For: take the client address from it. */
+  TRUST_PROXY: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  /** Largest JSON body accepted (kilobytes); larger → 413. */
+  MAX_BODY_KB: int(64, 1),
   DATA_DIR: z.string().default('.data'),
   RETENTION_DAYS: int(180, 1),
   UPLOAD_MAX_FILES: int(10, 1),

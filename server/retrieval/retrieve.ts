@@ -45,6 +45,8 @@ export interface Retrieval {
   intents: string[];
   /** Guide sections the question asks about (materials, fee, time-limit…), from fields.yaml. */
   sections: string[];
+  /** BM25 score of the best matter (0 when nothing matched lexically): how much the words really matched. */
+  lexicalTop: number;
   /**
    * The top matter and the members of its variant family that fit the question about as well (the question
    * did not say which): the answering step asks which one is meant. Empty when there is no such tie.
@@ -178,7 +180,8 @@ export class Retriever {
     };
 
     const lists: { ranked: Ranked; weight: number }[] = [];
-    if (mode !== 'dense') lists.push({ ranked: this.lexicalMatters(query, opts.audience), weight: 1 });
+    const lexical = this.lexicalMatters(query, opts.audience);
+    if (mode !== 'dense') lists.push({ ranked: lexical, weight: 1 });
     lap('bm25');
     let vec: Float32Array | null = null;
     if (mode !== 'bm25') {
@@ -216,6 +219,6 @@ export class Retriever {
       const c = this.index.chunks[m.chunks[0]];
       return { matterId: m.matterId, name: m.name, section: c.section, score: Number(m.score.toFixed(6)), text: c.text };
     });
-    return { matters, hits, intents, sections, variants, timings };
+    return { matters, hits, intents, sections, variants, lexicalTop: lexical[0]?.score ?? 0, timings };
   }
 }

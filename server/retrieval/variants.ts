@@ -55,14 +55,21 @@ export class VariantFamilies {
     }
   }
 
-  /** Intents a question expresses by its cue words (e.g. 搬了 → change). */
+  /** Intents a question expresses by its cue words (e.g. 搬了 → change); a cue `re:…` is a regular expression. */
   questionIntents(question: string): Set<string> {
     const found = new Set<string>();
-    for (const [intent, { cues }] of Object.entries(this.config.intents)) {
-      if (cues.some((c) => question.includes(c))) found.add(intent);
-    }
+    for (const [intent, cues] of this.cues) if (cues.some((c) => (typeof c === 'string' ? question.includes(c) : c.test(question)))) found.add(intent);
     return found;
   }
+
+  private get cues(): [string, (string | RegExp)[]][] {
+    this.compiled ??= Object.entries(this.config.intents).map(([intent, { cues }]) => [
+      intent,
+      cues.map((c) => (c.startsWith('re:') ? new RegExp(c.slice(3), 'u') : c)),
+    ]);
+    return this.compiled;
+  }
+  private compiled?: [string, (string | RegExp)[]][];
 
   /** The other members of a matter's family (empty when it has none). */
   siblings(id: string): string[] {

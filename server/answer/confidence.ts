@@ -1,0 +1,51 @@
+import { guideSections } from '../../ingest/sections.ts';
+import type { LexicalTokenizer } from '../../ingest/tokenize.ts';
+import type { LoadedIndex } from '../retrieval/loadIndex.ts';
+import fs from 'node:fs';
+import YAML from 'yaml';
+
+/**
+ * How much of a question a matter's guide actually covers: the share of the question's content words
+ * (jieba words of two or more characters, without stopwords and without the generic words of asking, such as
+ * 材料 or 多久) that occur in the guide. Retrieval always returns something; this says whether it is an
+ * answer. Generic words are data (confidence.yaml).
+ */
+const generic: Set<string> = new Set(
+  (YAML.parse(fs.readFileSync(new URL('./confidence.yaml', import.meta.url), 'utf8')) as { generic: string[] }).generic,
+);
+
+const CJK = /\p{Script=Han}/u;
+
+export class CoverageScorer {
+  private readonly vocab = new Map<string, { words: Set<string>; text: string }>();
+
+  constructor(private readonly index: LoadedIndex, private readonly tokenizer: LexicalTokenizer = index.tokenizer) {}
+
+  /** The question's content words: what must be found in a guide for it to answer the question. */
+  contentWords(question: string): string[] {
+    return [...new Set(this.tokenizer.tokenize(question).filter((w) => [...w].length >= 2 && CJK.test(w) && !generic.has(w)))];
+  }
+
+  private vocabOf(matterId: string) {
+    let v = this.vocab.get(matterId);
+    if (!v) {
+      const g = this.index.guideById.get(matterId);
+      const text = g
+        ? [g.name, ...g.aliases, ...guideSections(g).map((s) => s.text)].join('\n')
+        : (this.index.docs.find((d) => d.id === matterId)?.text ?? '');
+      // The raw text is kept too, so a question word that jieba cuts differently in the guide still counts.
+      v = { words: new Set(this.tokenizer.tokenize(text)), text };
+      this.vocab.set(matterId, v);
+    }
+    return v;
+  }
+
+  /** Share (0–1) of the content words found in the matter's guide; null when the question has none. */
+  coverage(question: string, matterId: string): number | null {
+    const words = this.contentWords(question);
+    if (!words.length) return null;
+    const { words: known, text } = this.vocabOf(matterId);
+    const found = words.filter((w) => known.has(w) || text.includes(w)).length;
+    return found / words.length;
+  }
+}

@@ -1,0 +1,270 @@
+import crypto from 'node:crypto';
+import type { Guide } from '../../ingest/guideSchema.ts';
+import { sectionIntents } from '../retrieval/fields.ts';
+import type { LoadedIndex } from '../retrieval/loadIndex.ts';
+import type { Retrieval, Retriever } from '../retrieval/retrieve.ts';
+import { CitationList, citationHolds } from './citations.ts';
+import { ANSWER_FIELDS, composeExtractive, type AnswerField } from './composeExtractive.ts';
+import { CoverageScorer } from './confidence.ts';
+import { guardQuestion } from './guard.ts';
+import type { Answer, AskRequest, HistoryItem } from './schema.ts';
+
+/**
+ * Answering as a pipeline of small steps (guard → route → retrieve → decide → compose → check), in the spirit
+ * of GOV.UK Chat: each step reads and writes one context, records its time, and may end the run with an
+ * answer (a refusal, a clarification).
+ */
+
+export const NO_SOURCE_REPLY =
+  '抱歉，我在办事指南中没有找到能回答这个问题的内容。您可以换个说法、说明想办理的具体事项，或拨打12345市民服务热线咨询。';
+export const ASK_WHICH_MATTER = '请问您想咨询哪个事项？可以这样问：“办居住证要带什么材料”“开奶茶店要办什么证”。';
+
+export interface PipelineOptions {
+  maxQuestionChars: number;
+  /**
+   * Below this BM25 score of the best matter, the guides do not answer the question: refuse. Calibrated on
+   * the eval sets (≤ 3 % of in-scope questions refused); `npm run eval` shows the effect of a change.
+   */
+  minLexicalScore: number;
+  /** A question whose content words the conversation's matter covers at least this well is a follow-up. */
+  minCoverage: number;
+}
+
+export const PIPELINE_DEFAULTS: PipelineOptions = { maxQuestionChars: 500, minLexicalScore: 1300, minCoverage: 0.5 };
+
+/** What the caller needs besides the answer: what may be stored or logged. */
+export interface PipelineResult {
+  answer: Answer;
+  /** The question with personal data replaced by placeholders: the only form that is stored or logged. */
+  redactedQuestion: string;
+  personalData: boolean;
+  injection: boolean;
+}
+
+interface Context {
+  req: AskRequest;
+  question: string;
+  redacted: string;
+  notice?: string;
+  personalData: boolean;
+  injection: boolean;
+  fields: AnswerField[];
+  retrieval?: Retrieval;
+  previous?: Guide;
+  guide?: Guide;
+  faqSection?: string;
+  answer?: Omit<Answer, 'answerId' | 'conversationId' | 'timings'>;
+  timings: Record<string, number>;
+}
+
+const round = (ms: number) => Number(ms.toFixed(2));
+
+export class AnswerPipeline {
+  readonly coverage: CoverageScorer;
+  private readonly byName: Map<string, Guide>;
+
+  constructor(
+    readonly index: LoadedIndex,
+    readonly retriever: Retriever,
+    readonly opts: PipelineOptions = PIPELINE_DEFAULTS,
+  ) {
+    this.coverage = new CoverageScorer(index);
+    this.byName = new Map(index.guides.map((g) => [g.name, g]));
+  }
+
+  /** The fields a question asks about, as answer fields (材料 → materials, 多久 → time-limit…). */
+  fieldsOf(question: string): AnswerField[] {
+    const asked = new Set(sectionIntents(question));
+    return ANSWER_FIELDS.filter((f) => asked.has(f));
+  }
+
+  /**
+   * The matter the conversation was about: the newest user message in the history whose best guide covers it
+   * (or the matter the caller already knows from the stored conversation).
+   */
+  async previousMatter(history: HistoryItem[] | undefined, audience: AskRequest['audience']): Promise<Guide | undefined> {
+    const recent = (history ?? []).slice(-6).reverse();
+    // Our own answers name their matter (关于「…」): the newest assistant message that names one decides.
+    for (const h of recent) {
+      if (h.role !== 'assistant') continue;
+      const named = this.namedMatter(h.content);
+      if (named) return named;
+    }
+    // Otherwise the newest user message whose best guide matches it well enough (half the bar of a
+    // standalone answer: the conversation already showed it was about something).
+    for (const h of recent.filter((x) => x.role === 'user').slice(0, 3)) {
+      const content = h.content.trim().slice(0, this.opts.maxQuestionChars);
+      if (!content) continue;
+      const g = guardQuestion(content, { maxChars: this.opts.maxQuestionChars });
+      if (g.scope !== 'in-scope' || !g.question) continue;
+      const r = await this.retriever.retrieve(g.question, { k: 1, audience });
+      const top = r.matters[0];
+      if (top && r.lexicalTop >= this.opts.minLexicalScore / 2) return this.index.guideById.get(top.matterId);
+    }
+    return undefined;
+  }
+
+  /** The matter an assistant message names in 「…」, if it is one of ours. */
+  private namedMatter(text: string): Guide | undefined {
+    for (const m of text.matchAll(/「([^」]{2,60})」/g)) {
+      const g = this.byName.get(m[1]);
+      if (g) return g;
+    }
+    return undefined;
+  }
+
+  async ask(req: AskRequest, known: { previousMatterId?: string } = {}): Promise<PipelineResult> {
+    const t0 = performance.now();
+    let t = t0;
+    const timings: Record<string, number> = {};
+    const lap = (step: string) => {
+      const now = performance.now();
+      timings[step] = round(now - t);
+      t = now;
+    };
+
+    // guard: clean, personal data, injection, out-of-scope (throws GuardError on empty / too long)
+    const g = guardQuestion(req.question, { maxChars: this.opts.maxQuestionChars });
+    const ctx: Context = {
+      req,
+      question: g.question,
+      redacted: g.redacted,
+      notice: g.notice,
+      personalData: g.personalData.length > 0,
+      injection: g.injection,
+      fields: this.fieldsOf(g.question),
+      timings,
+    };
+    lap('guard');
+    if (g.reply) {
+      ctx.answer = { answer: g.reply, citations: [], matters: [], refused: true, mode: 'extractive' };
+      return this.finish(ctx, t0);
+    }
+
+    // route: a pinned matter (the page the widget sits on, or an option chosen after a clarification) or
+    // the matter the conversation was about, for follow-ups such as "那要多久？"
+    const pinned = req.matterId ? this.index.guideById.get(req.matterId) : undefined;
+    ctx.previous =
+      pinned ??
+      (known.previousMatterId ? this.index.guideById.get(known.previousMatterId) : undefined) ??
+      (await this.previousMatter(req.history, req.audience));
+    lap('route');
+
+    ctx.retrieval = await this.retriever.retrieve(ctx.question, { k: 5, audience: req.audience });
+    lap('retrieve');
+
+    this.decide(ctx);
+    lap('decide');
+
+    if (!ctx.answer && ctx.guide) {
+      const composed = composeExtractive({ guide: ctx.guide, fields: ctx.fields, faqSection: ctx.faqSection });
+      ctx.answer = {
+        answer: composed.answer,
+        citations: composed.citations,
+        matters: this.mattersOf(ctx),
+        refused: false,
+        followUps: composed.followUps,
+        mode: 'extractive',
+      };
+    }
+    lap('compose');
+
+    this.check(ctx);
+    lap('check');
+    return this.finish(ctx, t0);
+  }
+
+  private mattersOf(ctx: Context): Answer['matters'] {
+    const list = (ctx.retrieval?.matters ?? []).map((m) => ({ id: m.matterId, name: m.name, score: Number(m.score.toFixed(6)) }));
+    if (ctx.guide && list[0]?.id !== ctx.guide.id) {
+      return [{ id: ctx.guide.id, name: ctx.guide.name, score: list.find((m) => m.id === ctx.guide!.id)?.score ?? 0 }, ...list.filter((m) => m.id !== ctx.guide!.id)];
+    }
+    return list;
+  }
+
+  /** Which guide answers, or a refusal, or a question back. */
+  private decide(ctx: Context): void {
+    const r = ctx.retrieval!;
+    const top = r.matters[0];
+    const covTop = top ? this.coverage.coverage(ctx.question, top.matterId) : null;
+    const prev = ctx.previous;
+    if (prev) {
+      // Stay on the conversation's (or page's) matter unless the question stands on its own and is clearly
+      // about another one: "批下来要几天？" or "那如果是公司呢" continue the conversation.
+      const standalone = !!top && covTop !== null && r.lexicalTop >= this.opts.minLexicalScore;
+      const covPrev = this.coverage.coverage(ctx.question, prev.id) ?? 0;
+      // A short question about a field (收费吗, 第一次办收费吗) asks about the matter already on the table.
+      const continues =
+        /^(那|那么|那如果|还有|另外|这个|它|他|她|如果)/.test(ctx.question) ||
+        (ctx.fields.length > 0 && this.coverage.contentWords(ctx.question).length <= 1);
+      if (!standalone || continues || top!.matterId === prev.id || covPrev >= (covTop ?? 0)) {
+        ctx.guide = prev;
+        ctx.faqSection = this.faqFor(ctx, prev.id);
+        return;
+      }
+    }
+    if (!top || covTop === null) {
+      ctx.answer = { answer: ASK_WHICH_MATTER, citations: [], matters: [], refused: true, mode: 'extractive' };
+      return;
+    }
+    if (r.lexicalTop < this.opts.minLexicalScore) {
+      ctx.answer = { answer: NO_SOURCE_REPLY, citations: [], matters: this.mattersOf(ctx), refused: true, mode: 'extractive' };
+      return;
+    }
+    if (r.variants.length >= 2) {
+      const cites = new CitationList();
+      const options = r.variants.map((id) => this.index.guideById.get(id)!).filter(Boolean);
+      const lines = options.map((o, i) => `${i + 1}. ${o.name}${cites.cite(o, 'overview', o.name)}`);
+      const question = '您想办理的是下面哪一项？';
+      ctx.answer = {
+        answer: `${question}\n${lines.join('\n')}\n请选择一项，我再告诉您具体怎么办。`,
+        citations: cites.items,
+        matters: this.mattersOf(ctx),
+        refused: false,
+        clarify: { question, options: options.map((o) => ({ id: o.id, name: o.name })) },
+        mode: 'extractive',
+      };
+      return;
+    }
+    ctx.guide = this.index.guideById.get(top.matterId);
+    ctx.faqSection = this.faqFor(ctx, top.matterId);
+    if (!ctx.guide) {
+      // A knowledge document, not a guide: answering from documents comes with the document composer.
+      ctx.answer = { answer: NO_SOURCE_REPLY, citations: [], matters: this.mattersOf(ctx), refused: true, mode: 'extractive' };
+    }
+  }
+
+  /** A FAQ entry of the matter that retrieval ranked as its best chunk, when no specific field is asked. */
+  private faqFor(ctx: Context, matterId: string): string | undefined {
+    if (ctx.fields.length) return undefined;
+    const m = ctx.retrieval?.matters.find((x) => x.matterId === matterId);
+    const best = m && this.index.chunks[m.chunks[0]];
+    return best && best.section.startsWith('faq-') ? best.section : undefined;
+  }
+
+  /** No answer leaves without a source: every citation must stand in its section. */
+  private check(ctx: Context): void {
+    const a = ctx.answer!;
+    a.citations = a.citations.filter((c) => {
+      const guide = this.index.guideById.get(c.matterId);
+      return !!guide && citationHolds(c, guide);
+    });
+    if (!a.refused && a.citations.length === 0) {
+      ctx.answer = { answer: NO_SOURCE_REPLY, citations: [], matters: a.matters, refused: true, mode: a.mode };
+    }
+  }
+
+  private finish(ctx: Context, t0: number): PipelineResult {
+    ctx.timings.total = round(performance.now() - t0);
+    const a = ctx.answer!;
+    const answer: Answer = {
+      answerId: crypto.randomUUID(),
+      conversationId: ctx.req.conversationId ?? crypto.randomUUID(),
+      ...a,
+      answer: ctx.notice ? `${ctx.notice}\n${a.answer}` : a.answer,
+      timings: ctx.timings,
+      ...(ctx.notice ? { notice: ctx.notice } : {}),
+    };
+    return { answer, redactedQuestion: ctx.redacted, personalData: ctx.personalData, injection: ctx.injection };
+  }
+}

@@ -1,0 +1,57 @@
+import { z } from 'zod';
+import { AnswerSchema, AskRequestSchema, CitationSchema, FeedbackRequestSchema } from '../answer/schema.ts';
+
+/** The OpenAPI document, generated from the same zod schemas the routes validate with. */
+export function openApiDocument() {
+  const schema = (s: z.ZodType) => z.toJSONSchema(s, { target: 'openapi-3.0', unrepresentable: 'any' });
+  const error = {
+    type: 'object',
+    properties: { error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } }, required: ['code', 'message'] } },
+  };
+  const json = (ref: string) => ({ content: { 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } } });
+  const errors = {
+    '400': { description: '请求无效', ...json('Error') },
+    '404': { description: '未找到', ...json('Error') },
+    '413': { description: '请求过大', ...json('Error') },
+    '429': { description: '请求过于频繁', ...json('Error') },
+  };
+  const hit = { type: 'object', properties: { matterId: { type: 'string' }, name: { type: 'string' }, section: { type: 'string' }, score: { type: 'number' }, text: { type: 'string' } } };
+  return {
+    openapi: '3.0.3',
+    info: { title: '汇办 Huiban API', version: '0.1.0', description: '徐汇区一网通办智能助手。内容摘自办事指南，以一网通办官方指南为准。' },
+    paths: {
+      '/healthz': { get: { summary: '健康检查', responses: { '200': { description: 'OK' } } } },
+      '/api/search': {
+        get: {
+          summary: '检索事项',
+          parameters: [
+            { name: 'q', in: 'query', required: true, schema: { type: 'string', maxLength: 200 } },
+            { name: 'k', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 50, default: 5 } },
+            { name: 'audience', in: 'query', schema: { type: 'string', enum: ['个人', '法人'] } },
+          ],
+          responses: { '200': { description: '命中', content: { 'application/json': { schema: { type: 'object', properties: { hits: { type: 'array', items: hit } } } } } }, ...errors },
+        },
+      },
+      '/api/matters': { get: { summary: '事项列表', responses: { '200': { description: '{items, total}' }, ...errors } } },
+      '/api/matters/{id}': { get: { summary: '事项指南', parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }], responses: { '200': { description: '指南及章节' }, ...errors } } },
+      '/api/ask': { post: { summary: '提问', requestBody: { required: true, ...json('AskRequest') }, responses: { '200': { description: '回答', ...json('Answer') }, ...errors } } },
+      '/api/chat': {
+        post: {
+          summary: '对话（AI SDK v5 UI message stream：text-delta、每条引用一个 source-url、最后一个 data-answer）',
+          requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', properties: { id: { type: 'string' }, messages: { type: 'array' } } } } } },
+          responses: { '200': { description: 'text/event-stream' }, ...errors },
+        },
+      },
+      '/api/feedback': { post: { summary: '评价回答', requestBody: { required: true, ...json('FeedbackRequest') }, responses: { '200': { description: '{ok: true}' }, ...errors } } },
+    },
+    components: {
+      schemas: {
+        AskRequest: schema(AskRequestSchema),
+        Answer: schema(AnswerSchema),
+        Citation: schema(CitationSchema),
+        FeedbackRequest: schema(FeedbackRequestSchema),
+        Error: error,
+      },
+    },
+  };
+}
