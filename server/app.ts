@@ -4,6 +4,8 @@ import { cors } from 'hono/cors';
 import { z } from 'zod';
 import { AUDIENCES } from '../ingest/guideSchema.ts';
 import { guideSections } from '../ingest/sections.ts';
+import type { LanguageModel } from 'ai';
+import { modelFromConfig } from './answer/llm/provider.ts';
 import { AnswerPipeline } from './answer/pipeline.ts';
 import { AnswerService } from './answer/service.ts';
 import type { Config } from './config.ts';
@@ -21,6 +23,8 @@ export interface AppDeps {
   index: LoadedIndex;
   /** Conversations, answers, feedback, audit; without it answers still work and feedback is refused (503). */
   store?: Store;
+  /** A language model (tests pass a mock); default: the one LLM_BASE_URL/LLM_MODEL configure, if any. */
+  llm?: LanguageModel;
 }
 
 const SearchQuery = z.object({
@@ -45,9 +49,11 @@ function parseQuery<T extends z.ZodType>(schema: T, query: Record<string, string
 }
 
 /** The HTTP service (routes and middleware; loading, storage and configuration are passed in). */
-export function createApp({ index, config, store }: AppDeps) {
+export function createApp({ index, config, store, llm }: AppDeps) {
   const retriever = new Retriever(index, undefined, config.RETRIEVAL_MODE);
-  const service = new AnswerService(new AnswerPipeline(index, retriever), store);
+  const model = llm ?? modelFromConfig(config);
+  const pipeline = new AnswerPipeline(index, retriever, undefined, model ? { model, timeoutMs: config.LLM_TIMEOUT_MS } : undefined);
+  const service = new AnswerService(pipeline, store);
   const app = new Hono();
 
   app.onError((err, c) => {

@@ -22,6 +22,8 @@ export const ConfigSchema = z.object({
   LLM_BASE_URL: z.string().url().optional(),
   LLM_MODEL: z.string().optional(),
   LLM_API_KEY: z.string().optional(),
+  /** Past this an LLM answer is abandoned for the extractive one. */
+  LLM_TIMEOUT_MS: int(8000, 100),
   STAFF_TOKEN: z.string().optional(),
   ALLOWED_ORIGINS: list,
   RATE_LIMIT_PER_MIN: int(60),

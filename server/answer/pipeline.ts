@@ -4,9 +4,10 @@ import { sectionIntents } from '../retrieval/fields.ts';
 import type { LoadedIndex } from '../retrieval/loadIndex.ts';
 import type { Retrieval, Retriever } from '../retrieval/retrieve.ts';
 import { CitationList, citationHolds } from './citations.ts';
-import { ANSWER_FIELDS, composeExtractive, type AnswerField } from './composeExtractive.ts';
+import { ANSWER_FIELDS, composeExtractive, DISCLAIMER, type AnswerField } from './composeExtractive.ts';
 import { CoverageScorer } from './confidence.ts';
 import { guardQuestion } from './guard.ts';
+import { composeWithLlm, type LlmOptions } from './llm/composeLlm.ts';
 import type { Answer, AskRequest, HistoryItem } from './schema.ts';
 
 /**
@@ -39,6 +40,8 @@ export interface PipelineResult {
   redactedQuestion: string;
   personalData: boolean;
   injection: boolean;
+  /** Why a configured LLM's answer was not used (the extractive one was given instead). */
+  llmFallback?: 'error' | 'timeout' | 'rejected';
 }
 
 interface Context {
@@ -54,6 +57,7 @@ interface Context {
   guide?: Guide;
   faqSection?: string;
   answer?: Omit<Answer, 'answerId' | 'conversationId' | 'timings'>;
+  llmFallback?: PipelineResult['llmFallback'];
   timings: Record<string, number>;
 }
 
@@ -62,14 +66,19 @@ const round = (ms: number) => Number(ms.toFixed(2));
 export class AnswerPipeline {
   readonly coverage: CoverageScorer;
   private readonly byName: Map<string, Guide>;
+  /** Material names of all guides: an LLM answer naming one its sources do not hold is rejected. */
+  private readonly materialNames: string[];
 
   constructor(
     readonly index: LoadedIndex,
     readonly retriever: Retriever,
     readonly opts: PipelineOptions = PIPELINE_DEFAULTS,
+    /** A language model composes the answer when configured; the extractive composer is the fallback. */
+    readonly llm?: LlmOptions,
   ) {
     this.coverage = new CoverageScorer(index);
     this.byName = new Map(index.guides.map((g) => [g.name, g]));
+    this.materialNames = [...new Set(index.guides.flatMap((g) => g.materials.map((m) => m.name)))];
   }
 
   /** The fields a question asks about, as answer fields (材料 → materials, 多久 → time-limit…). */
@@ -166,6 +175,20 @@ export class AnswerPipeline {
         followUps: composed.followUps,
         mode: 'extractive',
       };
+      // An instruction-injection attempt never reaches the model: its answer stays extractive.
+      if (this.llm && !ctx.injection) {
+        const out = await composeWithLlm(this.llm, {
+          question: ctx.question,
+          history: req.history,
+          guide: ctx.guide,
+          fields: ctx.fields,
+          faqSection: ctx.faqSection,
+          knownNames: this.materialNames,
+        });
+        timings.llm = round(out.ms);
+        if (out.ok) ctx.answer = { ...ctx.answer, answer: `${out.answer}\n${DISCLAIMER}`, citations: out.citations, mode: 'llm' };
+        else ctx.llmFallback = out.reason;
+      }
     }
     lap('compose');
 
@@ -265,6 +288,12 @@ export class AnswerPipeline {
       timings: ctx.timings,
       ...(ctx.notice ? { notice: ctx.notice } : {}),
     };
-    return { answer, redactedQuestion: ctx.redacted, personalData: ctx.personalData, injection: ctx.injection };
+    return {
+      answer,
+      redactedQuestion: ctx.redacted,
+      personalData: ctx.personalData,
+      injection: ctx.injection,
+      ...(ctx.llmFallback ? { llmFallback: ctx.llmFallback } : {}),
+    };
   }
 }

@@ -42,6 +42,7 @@ export class AnswerService {
           mode: a.mode,
           personalData: result.personalData,
           injection: result.injection,
+          llmFallback: result.llmFallback,
           ms: a.timings.total,
         });
       } catch (error) {
