@@ -2,14 +2,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ingest } from '../ingest/build.ts';
+import { AnswerPipeline } from '../server/answer/pipeline.ts';
 import { loadIndex } from '../server/retrieval/loadIndex.ts';
 import { DEFAULT_MODE, Retriever, type RetrievalMode } from '../server/retrieval/retrieve.ts';
+import { evalAnswers, type AnswerReport } from './answerEval.ts';
 import { formatExternalTable, runExternalBenchmark } from './external.ts';
-import type { RetrievalScores } from './metrics.ts';
 import { evalRetrieval, type RetrievalReport } from './retrievalEval.ts';
 import { readRows } from './rows.ts';
 
-// npm run eval -- [--only retrieval] [--ci] [--index DIR] [--no-external]
+// npm run eval -- [--only retrieval|answers] [--ci] [--index DIR] [--no-external]
 const { values } = parseArgs({
   options: {
     only: { type: 'string' },
@@ -19,59 +20,83 @@ const { values } = parseArgs({
     'no-external': { type: 'boolean', default: false },
   },
 });
-if (values.only && values.only !== 'retrieval') {
-  console.error(`--only ${values.only}：本版本只有 retrieval 评测`);
+const PARTS = ['retrieval', 'answers'] as const;
+if (values.only && !PARTS.includes(values.only as never)) {
+  console.error(`--only 只能是 ${PARTS.join(' 或 ')}`);
   process.exit(2);
 }
+const run = (part: (typeof PARTS)[number]) => !values.only || values.only === part;
 
 const REPORTS = 'evals/reports';
 const fmt = (x: number) => x.toFixed(3);
 const t0 = performance.now();
 await ingest({ knowledgeDir: values.knowledge!, outDir: values.index!, quiet: true });
-const retriever = new Retriever(await loadIndex(values.index!));
-const rows = readRows('evals/datasets/dev.jsonl');
+const index = await loadIndex(values.index!);
+const retriever = new Retriever(index);
+const dev = readRows('evals/datasets/dev.jsonl');
+const scope = readRows('evals/datasets/scope.jsonl');
+const failures: string[] = [];
+const thresholds = JSON.parse(fs.readFileSync('evals/thresholds.json', 'utf8')) as {
+  retrieval: Record<string, number>;
+  answers: { min: Record<string, number>; max: Record<string, number> };
+};
+const guard = (scores: Record<string, number>, min: Record<string, number>, max: Record<string, number> = {}) => {
+  for (const [m, v] of Object.entries(min)) if (scores[m] < v) failures.push(`${m} = ${fmt(scores[m])}，低于阈值 ${fmt(v)}（差 ${fmt(v - scores[m])}）`);
+  for (const [m, v] of Object.entries(max)) if (scores[m] > v) failures.push(`${m} = ${fmt(scores[m])}，高于上限 ${fmt(v)}（超 ${fmt(scores[m] - v)}）`);
+};
 
-const reports: Record<string, RetrievalReport> = {};
-for (const mode of ['bm25', 'dense', 'hybrid'] as RetrievalMode[]) reports[mode] = await evalRetrieval(retriever, rows, mode);
+const summary: Record<string, unknown> = { at: new Date().toISOString(), defaultMode: DEFAULT_MODE };
 
-console.log(`\n检索评测（dev 集 ${rows.length} 题，默认模式 ${DEFAULT_MODE}）`);
-console.log('| mode | hit@1 | hit@5 | MRR@10 | ' + Object.keys(reports.hybrid.bySplit).map((s) => `${s} hit@1`).join(' | ') + ' |');
-console.log('|---|---|---|---|' + Object.keys(reports.hybrid.bySplit).map(() => '---').join('|') + '|');
-for (const [mode, r] of Object.entries(reports)) {
-  console.log(`| ${mode} | ${fmt(r.overall.hit1)} | ${fmt(r.overall.hit5)} | ${fmt(r.overall.mrr10)} | ${Object.values(r.bySplit).map((s) => fmt(s.hit1)).join(' | ')} |`);
+if (run('retrieval')) {
+  const reports: Record<string, RetrievalReport> = {};
+  for (const mode of ['bm25', 'dense', 'hybrid'] as RetrievalMode[]) reports[mode] = await evalRetrieval(retriever, dev, mode);
+  const splits = Object.keys(reports.hybrid.bySplit);
+  console.log(`\n检索评测（dev 集 ${dev.length} 题，默认模式 ${DEFAULT_MODE}）`);
+  console.log(`| mode | hit@1 | hit@5 | MRR@10 | ${splits.map((s) => `${s} hit@1`).join(' | ')} |`);
+  console.log(`|---|---|---|---|${splits.map(() => '---').join('|')}|`);
+  for (const [mode, r] of Object.entries(reports)) {
+    console.log(`| ${mode} | ${fmt(r.overall.hit1)} | ${fmt(r.overall.hit5)} | ${fmt(r.overall.mrr10)} | ${Object.values(r.bySplit).map((s) => fmt(s.hit1)).join(' | ')} |`);
+  }
+  summary.dev = Object.fromEntries(Object.entries(reports).map(([m, r]) => [m, { overall: r.overall, bySplit: r.bySplit }]));
+  summary.worstRetrieval = reports[DEFAULT_MODE].misses.slice(0, 30);
+  guard(reports[DEFAULT_MODE].overall as unknown as Record<string, number>, thresholds.retrieval);
 }
 
-const external = !values['no-external'] && !values.ci ? await runExternalBenchmark({ quiet: true }) : null;
-if (external) console.log(`\n外部基准（../shared/datasets，MSGABench）\n${formatExternalTable(external)}`);
+if (run('answers')) {
+  const pipeline = new AnswerPipeline(index, retriever);
+  const { report } = await evalAnswers(pipeline, [...dev, ...scope]);
+  const a: AnswerReport = report;
+  console.log(`\n回答评测（extractive，dev ${dev.length} + scope ${scope.length} 题）`);
+  console.log('| 首选事项正确 | 引用有效 | 事实召回 | 超范围拒答 | 范围内误拒 | 澄清率 | p50 ms | p95 ms |');
+  console.log('|---|---|---|---|---|---|---|---|');
+  console.log(`| ${fmt(a.topInGold)} | ${fmt(a.citationsValid)} | ${fmt(a.factRecall)} | ${fmt(a.oosRefused)} | ${fmt(a.inScopeRefused)} | ${fmt(a.clarifyRate)} | ${a.latencyMs.p50.toFixed(1)} | ${a.latencyMs.p95.toFixed(1)} |`);
+  console.log(`按类别（按预期处理的比例）：${Object.entries(a.bySplit).map(([s, v]) => `${s} ${v.ok}/${v.n}`).join('，')}`);
+  summary.answers = a;
+  guard(a as unknown as Record<string, number>, thresholds.answers.min, thresholds.answers.max);
+}
 
-const summary = {
-  at: new Date().toISOString(),
-  defaultMode: DEFAULT_MODE,
-  dev: Object.fromEntries(Object.entries(reports).map(([m, r]) => [m, { overall: r.overall, bySplit: r.bySplit }])),
-  external,
-  worst: reports[DEFAULT_MODE].misses.slice(0, 30),
-  seconds: Number(((performance.now() - t0) / 1000).toFixed(1)),
-};
+const external = run('retrieval') && !values['no-external'] && !values.ci ? await runExternalBenchmark({ quiet: true }) : null;
+if (external) console.log(`\n外部基准（../shared/datasets，MSGABench）\n${formatExternalTable(external)}`);
+summary.external = external;
+summary.seconds = Number(((performance.now() - t0) / 1000).toFixed(1));
 fs.mkdirSync(REPORTS, { recursive: true });
 fs.writeFileSync(path.join(REPORTS, 'latest.json'), JSON.stringify(summary, null, 2));
 
-// Compare with the committed baseline, and guard the thresholds in CI.
+// Compare with the committed baseline.
 const baselineFile = path.join(REPORTS, 'baseline.json');
 if (fs.existsSync(baselineFile)) {
   const base = JSON.parse(fs.readFileSync(baselineFile, 'utf8'));
-  const before: RetrievalScores | undefined = base.dev?.[DEFAULT_MODE]?.overall;
-  if (before) {
-    const now = reports[DEFAULT_MODE].overall;
-    console.log(`\n与基线比较（${DEFAULT_MODE}）：hit@1 ${fmt(before.hit1)} → ${fmt(now.hit1)}，hit@5 ${fmt(before.hit5)} → ${fmt(now.hit5)}，MRR@10 ${fmt(before.mrr10)} → ${fmt(now.mrr10)}`);
+  const before = base.dev?.[DEFAULT_MODE]?.overall;
+  const now = (summary.dev as Record<string, { overall: Record<string, number> }> | undefined)?.[DEFAULT_MODE]?.overall;
+  if (before && now) console.log(`\n与基线比较（检索，${DEFAULT_MODE}）：hit@1 ${fmt(before.hit1)} → ${fmt(now.hit1)}，hit@5 ${fmt(before.hit5)} → ${fmt(now.hit5)}`);
+  if (base.answers && summary.answers) {
+    const b = base.answers as AnswerReport;
+    const n = summary.answers as AnswerReport;
+    console.log(`与基线比较（回答）：首选正确 ${fmt(b.topInGold)} → ${fmt(n.topInGold)}，超范围拒答 ${fmt(b.oosRefused)} → ${fmt(n.oosRefused)}，澄清率 ${fmt(b.clarifyRate)} → ${fmt(n.clarifyRate)}`);
   }
 }
-const thresholds = JSON.parse(fs.readFileSync('evals/thresholds.json', 'utf8')).retrieval as Record<string, number>;
-const now = reports[DEFAULT_MODE].overall as unknown as Record<string, number>;
-const failures = Object.entries(thresholds)
-  .filter(([metric, min]) => now[metric] < min)
-  .map(([metric, min]) => `${metric} = ${fmt(now[metric])}，低于阈值 ${fmt(min)}（差 ${fmt(min - now[metric])}）`);
 console.log(`\n报告：${path.join(REPORTS, 'latest.json')}（${summary.seconds} s）`);
 if (failures.length) {
-  console.error(`检索评测未达标：\n- ${failures.join('\n- ')}`);
+  console.error(`评测未达标：\n- ${failures.join('\n- ')}`);
   if (values.ci) process.exit(1);
 }

@@ -45,9 +45,9 @@ describe('POST /api/ask', () => {
   });
 
   it('answers only the field asked about', async () => {
-    const { body } = await ask({ question: '办居住证要多久能拿到' });
+    const { body } = await ask({ question: '失业金申领要多久' });
     const g = index.guideById.get(body.matters[0].id)!;
-    expect(g.name).toContain('居住证');
+    expect(g.id).toBe('rs-004');
     expect(body.answer).toContain(g.promisedTimeLimit);
     expect(body.answer).not.toContain('需要准备的材料');
     expect(body.citations.some((c: { section: string }) => c.section === 'time-limit')).toBe(true);
@@ -73,6 +73,13 @@ describe('POST /api/ask', () => {
     expect(body.matters[0].id).toBe(first.body.matters[0].id);
     expect(body.conversationId).toBe(first.body.conversationId);
     expect(body.answer).toContain('收费');
+  });
+
+  it('asks back on 办居住证要多久 (several 居住证 matters fit), then answers the chosen one', async () => {
+    const { body } = await ask({ question: '办居住证要多久' });
+    expect(body.clarify.options.map((o: { name: string }) => o.name)).toEqual(expect.arrayContaining(['上海市居住证申领', '上海市居住证签注']));
+    const chosen = await ask({ question: '办居住证要多久', matterId: 'wh-040' });
+    expect(chosen.body.answer).toContain(index.guideById.get('wh-040')!.promisedTimeLimit);
   });
 
   it('asks which variant is meant when the question fits several', async () => {

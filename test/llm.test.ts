@@ -152,7 +152,7 @@ describe('LLM over HTTP: the real OpenAI-compatible provider against a local fak
 
   it('answers through /api/ask in llm mode, with the sections sent as numbered sources', async () => {
     const app = createApp({ config: loadConfig({ LLM_BASE_URL: baseURL, LLM_MODEL: 'qwen-test', LLM_API_KEY: 'k', RATE_LIMIT_PER_MIN: '0' }), index });
-    const res = await app.request('/api/ask', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ question: '办理上海市居住证要多久' }) });
+    const res = await app.request('/api/ask', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ question: '居住证签注要多久', matterId: 'wh-041' }) });
     const body = await res.json();
     expect(body.mode).toBe('llm');
     const g = index.guideById.get(body.matters[0].id)!;

@@ -44,6 +44,12 @@ export interface PipelineResult {
   llmFallback?: 'error' | 'timeout' | 'rejected';
 }
 
+/** The matter a conversation is about, and the variants it could still mean (when it never said which). */
+interface Previous {
+  guide: Guide;
+  variants: string[];
+}
+
 interface Context {
   req: AskRequest;
   question: string;
@@ -53,7 +59,7 @@ interface Context {
   injection: boolean;
   fields: AnswerField[];
   retrieval?: Retrieval;
-  previous?: Guide;
+  previous?: Previous;
   guide?: Guide;
   faqSection?: string;
   answer?: Omit<Answer, 'answerId' | 'conversationId' | 'timings'>;
@@ -91,13 +97,13 @@ export class AnswerPipeline {
    * The matter the conversation was about: the newest user message in the history whose best guide covers it
    * (or the matter the caller already knows from the stored conversation).
    */
-  async previousMatter(history: HistoryItem[] | undefined, audience: AskRequest['audience']): Promise<Guide | undefined> {
+  async previousMatter(history: HistoryItem[] | undefined, audience: AskRequest['audience']): Promise<Previous | undefined> {
     const recent = (history ?? []).slice(-6).reverse();
     // Our own answers name their matter (关于「…」): the newest assistant message that names one decides.
     for (const h of recent) {
       if (h.role !== 'assistant') continue;
       const named = this.namedMatter(h.content);
-      if (named) return named;
+      if (named) return { guide: named, variants: [] };
     }
     // Otherwise the newest user message whose best guide matches it well enough (half the bar of a
     // standalone answer: the conversation already showed it was about something).
@@ -107,8 +113,9 @@ export class AnswerPipeline {
       const g = guardQuestion(content, { maxChars: this.opts.maxQuestionChars });
       if (g.scope !== 'in-scope' || !g.question) continue;
       const r = await this.retriever.retrieve(g.question, { k: 1, audience });
-      const top = r.matters[0];
-      if (top && r.lexicalTop >= this.opts.minLexicalScore / 2) return this.index.guideById.get(top.matterId);
+      const guide = r.matters[0] && this.index.guideById.get(r.matters[0].matterId);
+      // A conversation that began with an ambiguous question is still ambiguous until a variant is named.
+      if (guide && r.lexicalTop >= this.opts.minLexicalScore / 2) return { guide, variants: r.variants };
     }
     return undefined;
   }
@@ -153,10 +160,9 @@ export class AnswerPipeline {
     // route: a pinned matter (the page the widget sits on, or an option chosen after a clarification) or
     // the matter the conversation was about, for follow-ups such as "那要多久？"
     const pinned = req.matterId ? this.index.guideById.get(req.matterId) : undefined;
-    ctx.previous =
-      pinned ??
-      (known.previousMatterId ? this.index.guideById.get(known.previousMatterId) : undefined) ??
-      (await this.previousMatter(req.history, req.audience));
+    const knownGuide = known.previousMatterId ? this.index.guideById.get(known.previousMatterId) : undefined;
+    const fixed = pinned ?? knownGuide;
+    ctx.previous = fixed ? { guide: fixed, variants: [] } : await this.previousMatter(req.history, req.audience);
     lap('route');
 
     ctx.retrieval = await this.retriever.retrieve(ctx.question, { k: 5, audience: req.audience });
@@ -210,7 +216,7 @@ export class AnswerPipeline {
     const r = ctx.retrieval!;
     const top = r.matters[0];
     const covTop = top ? this.coverage.coverage(ctx.question, top.matterId) : null;
-    const prev = ctx.previous;
+    const prev = ctx.previous?.guide;
     if (prev) {
       // Stay on the conversation's (or page's) matter unless the question stands on its own and is clearly
       // about another one: "批下来要几天？" or "那如果是公司呢" continue the conversation.
@@ -221,6 +227,17 @@ export class AnswerPipeline {
         /^(那|那么|那如果|还有|另外|这个|它|他|她|如果)/.test(ctx.question) ||
         (ctx.fields.length > 0 && this.coverage.contentWords(ctx.question).length <= 1);
       if (!standalone || continues || top!.matterId === prev.id || covPrev >= (covTop ?? 0)) {
+        const open = ctx.previous!.variants;
+        if (open.length >= 2) {
+          const intents = this.retriever.families.questionIntents(ctx.question);
+          const fits = open.filter((id) => [...(this.retriever.families.intentsOf.get(id) ?? [])].some((i) => intents.has(i)));
+          if (fits.length !== 1) {
+            this.clarify(ctx, fits.length > 1 ? fits : open);
+            return;
+          }
+          ctx.guide = this.index.guideById.get(fits[0])!;
+          return;
+        }
         ctx.guide = prev;
         ctx.faqSection = this.faqFor(ctx, prev.id);
         return;
@@ -235,18 +252,7 @@ export class AnswerPipeline {
       return;
     }
     if (r.variants.length >= 2) {
-      const cites = new CitationList();
-      const options = r.variants.map((id) => this.index.guideById.get(id)!).filter(Boolean);
-      const lines = options.map((o, i) => `${i + 1}. ${o.name}${cites.cite(o, 'overview', o.name)}`);
-      const question = '您想办理的是下面哪一项？';
-      ctx.answer = {
-        answer: `${question}\n${lines.join('\n')}\n请选择一项，我再告诉您具体怎么办。`,
-        citations: cites.items,
-        matters: this.mattersOf(ctx),
-        refused: false,
-        clarify: { question, options: options.map((o) => ({ id: o.id, name: o.name })) },
-        mode: 'extractive',
-      };
+      this.clarify(ctx, r.variants);
       return;
     }
     ctx.guide = this.index.guideById.get(top.matterId);
@@ -255,6 +261,22 @@ export class AnswerPipeline {
       // A knowledge document, not a guide: answering from documents comes with the document composer.
       ctx.answer = { answer: NO_SOURCE_REPLY, citations: [], matters: this.mattersOf(ctx), refused: true, mode: 'extractive' };
     }
+  }
+
+  /** Asks which of the variants is meant, each option cited to its guide. */
+  private clarify(ctx: Context, ids: string[]): void {
+    const cites = new CitationList();
+    const options = ids.map((id) => this.index.guideById.get(id)).filter((g): g is Guide => !!g);
+    const lines = options.map((o, i) => `${i + 1}. ${o.name}${cites.cite(o, 'overview', o.name)}`);
+    const question = '您想办理的是下面哪一项？';
+    ctx.answer = {
+      answer: `${question}\n${lines.join('\n')}\n请选择一项，我再告诉您具体怎么办。`,
+      citations: cites.items,
+      matters: this.mattersOf(ctx),
+      refused: false,
+      clarify: { question, options: options.map((o) => ({ id: o.id, name: o.name })) },
+      mode: 'extractive',
+    };
   }
 
   /** A FAQ entry of the matter that retrieval ranked as its best chunk, when no specific field is asked. */

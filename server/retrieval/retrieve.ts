@@ -69,6 +69,8 @@ export const RETRIEVAL_PARAMS = {
   variantTie: 0.6,
   /** A sibling whose suffix matches what the question says (搬家 → 变更) may take the top from this share. */
   intentTie: 0.3,
+  /** A family below a lone top matter counts when its best member has this share of the top's BM25 score. */
+  familyLexicalTie: 0.8,
 };
 
 type Ranked = { id: string; score: number }[];
@@ -145,27 +147,45 @@ export class Retriever {
    * that sibling goes first; when it does not, the siblings that score about as well are kept right after
    * the top one and reported as `variants` (the answer step asks which is meant).
    */
-  resolveVariants(query: string, scored: Ranked): { ranked: Ranked; intents: string[]; variants: string[] } {
+  resolveVariants(query: string, scored: Ranked, lexical: Map<string, number> = new Map()): { ranked: Ranked; intents: string[]; variants: string[] } {
     const intents = this.families.questionIntents(query);
     if (!scored.length) return { ranked: scored, intents: [...intents], variants: [] };
-    const top = scored[0];
+    const p = this.params;
+    let top = scored[0];
+    // A family right below a top matter of its own (居住证积分申请 above 居住证申领/签注/变更…): when two or more
+    // members sit in the next three places and match about as well lexically, the family is what the
+    // question is about, and the top matter becomes one more option.
+    let outsider: { id: string; score: number } | undefined;
+    const second = scored[1];
+    if (!this.families.familyOf.has(top.id) && second && this.families.familyOf.has(second.id)) {
+      const fam = new Set([second.id, ...this.families.siblings(second.id)]);
+      const near = scored.slice(1, 4).filter((m) => fam.has(m.id));
+      // Three members right below the top say more than two: they need less of the top's lexical score.
+      const tie = near.length >= 3 ? p.familyLexicalTie - 0.2 : p.familyLexicalTie;
+      if (near.length >= 2 && (lexical.get(second.id) ?? 0) >= tie * (lexical.get(top.id) ?? Infinity)) {
+        outsider = top;
+        top = second;
+      }
+    }
     const siblings = new Set(this.families.siblings(top.id));
     const family = scored.filter((m) => m === top || siblings.has(m.id));
-    const p = this.params;
     let lead = top;
-    let tied = family.filter((m) => m !== top && m.score >= top.score * p.variantTie);
+    let tied = family.filter((m) => m !== top && m.score >= scored[0].score * p.variantTie);
     if (intents.size && family.length > 1) {
       const fits = (m: { id: string }) => [...this.families.intentsOf.get(m.id)!].some((i) => intents.has(i));
-      const matching = family.filter((m) => fits(m) && m.score >= top.score * p.intentTie);
+      const matching = family.filter((m) => fits(m) && m.score >= scored[0].score * p.intentTie);
       if (matching.length) {
         lead = matching[0];
         tied = matching.slice(1).filter((m) => m.score >= lead.score * p.variantTie);
+        outsider = undefined;
       }
     }
-    const front = [lead, ...tied];
+    if (outsider && !tied.length) outsider = undefined;
+    const front = outsider ? [outsider, lead, ...tied] : [lead, ...tied];
     const ranked = [...front, ...scored.filter((m) => !front.includes(m))];
     return { ranked, intents: [...intents], variants: tied.length ? front.map((m) => m.id) : [] };
   }
+
 
   async retrieve(query: string, opts: RetrieveOptions = {}): Promise<Retrieval> {
     const timings: Record<string, number> = {};
@@ -199,7 +219,7 @@ export class Retriever {
     }
     let scored = [...fused].map(([id, score]) => ({ id, score }));
     scored.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1));
-    const { ranked, intents, variants } = this.resolveVariants(query, scored);
+    const { ranked, intents, variants } = this.resolveVariants(query, scored, new Map(lexical.map((r) => [r.id, r.score])));
     scored = ranked;
     lap('fuse');
 

@@ -2,7 +2,6 @@ import fs from 'node:fs';
 import YAML from 'yaml';
 import { z } from 'zod';
 import type { Guide } from '../../ingest/guideSchema.ts';
-import { baseName } from '../../ingest/tokenize.ts';
 
 const VariantsConfig = z.object({
   endings: z.array(z.string()).default([]),
@@ -14,11 +13,37 @@ export function loadVariantsConfig(file = new URL('./variants.yaml', import.meta
   return VariantsConfig.parse(YAML.parse(fs.readFileSync(file, 'utf8')));
 }
 
-/** The family base of a name: without its parenthesised suffix and one variant ending (longest first). */
-export function familyBase(name: string, endings: string[]): string {
-  const b = baseName(name);
-  const ending = [...endings].sort((x, y) => y.length - x.length).find((e) => b.endsWith(e) && b.length > e.length + 1);
-  return ending ? b.slice(0, -ending.length) : b;
+/** Words that mark a variant of a matter: every intent's suffix words and the endings list. */
+function variantWords(config: VariantsConfig): string[] {
+  return [...new Set([...config.endings, ...Object.values(config.intents).flatMap((i) => i.suffix)])];
+}
+
+/**
+ * Family bases of the names: the longest common prefix (≥ 4 characters) that two or more names share while
+ * the rest of each of them holds a variant word (新办, 变更, 换领, 补发…). 残疾人证新办 / 残疾人证换领 /
+ * 残疾人证挂失补办 → 残疾人证; 有限责任公司设立登记 / 有限责任公司变更登记（名称） → 有限责任公司.
+ * A name with no such prefix has no family.
+ */
+export function familyBases(names: string[], words: string[]): Map<string, string> {
+  const hasVariantWord = (rest: string) => words.some((w) => rest.includes(w));
+  const out = new Map<string, string>();
+  for (const name of names) {
+    const cps = [...name];
+    for (let len = cps.length - 1; len >= 4; len--) {
+      const base = cps.slice(0, len).join('');
+      if (!hasVariantWord(name.slice(base.length))) continue;
+      const members = names.filter((n) => n !== name && n.startsWith(base) && hasVariantWord(n.slice(base.length)));
+      if (members.length) {
+        out.set(name, base);
+        break;
+      }
+    }
+  }
+  // Names that chose different bases for one family settle on the shortest shared one.
+  for (const [name, base] of out) {
+    for (const [other, ob] of out) if (other !== name && ob.length < base.length && name.startsWith(ob) && base.startsWith(ob)) out.set(name, ob);
+  }
+  return out;
 }
 
 /**
@@ -33,8 +58,9 @@ export class VariantFamilies {
   constructor(guides: Guide[], private readonly config: VariantsConfig = loadVariantsConfig()) {
     const byBase = new Map<string, string[]>();
     const baseOf = new Map<string, string>();
+    const bases = familyBases(guides.map((g) => g.name), variantWords(config));
     for (const g of guides) {
-      const b = familyBase(g.name, config.endings);
+      const b = bases.get(g.name) ?? g.name;
       baseOf.set(g.id, b);
       byBase.set(b, [...(byBase.get(b) ?? []), g.id]);
     }
