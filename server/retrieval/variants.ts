@@ -81,10 +81,22 @@ export class VariantFamilies {
     }
   }
 
-  /** Intents a question expresses by its cue words (e.g. 搬了 → change); a cue `re:…` is a regular expression. */
+  /**
+   * Intents a question expresses by its cue words (e.g. 搬了 → change); a cue `re:…` is a regular expression.
+   * Intents listed later in variants.yaml are read first and their words taken out, so 不打算开了 is a
+   * cancellation and not, through 打算开, a new licence.
+   */
   questionIntents(question: string): Set<string> {
     const found = new Set<string>();
-    for (const [intent, cues] of this.cues) if (cues.some((c) => (typeof c === 'string' ? question.includes(c) : c.test(question)))) found.add(intent);
+    let rest = question;
+    for (const [intent, cues] of [...this.cues].reverse()) {
+      for (const c of cues) {
+        const hit = typeof c === 'string' ? (rest.includes(c) ? c : null) : c.exec(rest)?.[0];
+        if (!hit) continue;
+        found.add(intent);
+        rest = rest.split(hit).join('　');
+      }
+    }
     return found;
   }
 
