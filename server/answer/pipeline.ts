@@ -31,7 +31,7 @@ export interface PipelineOptions {
   minCoverage: number;
 }
 
-export const PIPELINE_DEFAULTS: PipelineOptions = { maxQuestionChars: 500, minLexicalScore: 1300, minCoverage: 0.5 };
+export const PIPELINE_DEFAULTS: PipelineOptions = { maxQuestionChars: 500, minLexicalScore: 1250, minCoverage: 0.5 };
 
 /** What the caller needs besides the answer: what may be stored or logged. */
 export interface PipelineResult {
