@@ -168,7 +168,7 @@ async function runDataset(file: string, workDir: string, log: (line: string) => 
   const msPerQuestion = {} as Record<ExternalConfig, number>;
   for (const mode of MODES) {
     log(`${dataset}: ${mode}…`);
-    const r = await scoreConfig(questions, async (q) => (await retriever.retrieve(q, { k: K, mode })).matters.map((m) => m.matterId));
+    const r = await scoreConfig(questions, async (q) => (await retriever.retrieve(q, { k: K, mode, sections: false })).matters.map((m) => m.matterId));
     configs[mode] = r.scores;
     msPerQuestion[mode] = r.msPerQuestion;
   }

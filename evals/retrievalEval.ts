@@ -16,7 +16,7 @@ export async function evalRetrieval(retriever: Retriever, rows: QuestionRow[], m
   const scored: { row: QuestionRow; ranked: string[]; names: string[] }[] = [];
   for (const row of rows.filter((r) => r.gold.length && r.expect !== 'refuse')) {
     const query = [...(row.history ?? []).filter((h) => h.role === 'user').map((h) => h.content), row.question].join(' ');
-    const res = await retriever.retrieve(query, { k: 10, mode, audience: row.audience as Audience | undefined });
+    const res = await retriever.retrieve(query, { k: 10, mode, audience: row.audience as Audience | undefined, sections: false });
     scored.push({ row, ranked: res.matters.map((m) => m.matterId), names: res.matters.map((m) => m.name) });
   }
   const bySplit: Record<string, RetrievalScores> = {};

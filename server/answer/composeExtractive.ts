@@ -75,7 +75,7 @@ function fieldBlock(g: Guide, field: AnswerField, cites: CitationList, brief: bo
     case 'fee':
       return `收费：${g.fee}${cites.cite(g, 'fee', g.fee)}`;
     case 'online': {
-      const how = g.online.depth === '仅线下' ? '目前只能到现场办理' : `可以网上办理（${g.online.depth}）`;
+      const how = g.online.depth === '仅线下' ? '目前只能到现场办理（仅线下）' : `可以网上办理（${g.online.depth}）`;
       const depthRef = cites.cite(g, 'online', g.online.depth);
       const entry = g.online.entry ? `，入口：${g.online.entry}${cites.cite(g, 'online', g.online.entry)}` : '';
       return `网上办理：${how}${depthRef}${entry}；需到现场${g.visits}次。`;

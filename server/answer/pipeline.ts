@@ -239,7 +239,7 @@ export class AnswerPipeline {
           return;
         }
         ctx.guide = prev;
-        ctx.faqSection = this.faqFor(ctx, prev.id);
+        ctx.faqSection = this.bestSection(ctx, prev.id);
         return;
       }
     }
@@ -256,7 +256,7 @@ export class AnswerPipeline {
       return;
     }
     ctx.guide = this.index.guideById.get(top.matterId);
-    ctx.faqSection = this.faqFor(ctx, top.matterId);
+    ctx.faqSection = this.bestSection(ctx, top.matterId);
     if (!ctx.guide) {
       // A knowledge document, not a guide: answering from documents comes with the document composer.
       ctx.answer = { answer: NO_SOURCE_REPLY, citations: [], matters: this.mattersOf(ctx), refused: true, mode: 'extractive' };
@@ -279,13 +279,23 @@ export class AnswerPipeline {
     };
   }
 
-  /** A FAQ entry of the matter that retrieval ranked as its best chunk, when no specific field is asked. */
-  private faqFor(ctx: Context, matterId: string): string | undefined {
-    if (ctx.fields.length) return undefined;
+  /**
+   * The section retrieval found best for the question in this matter, when it adds to the fields asked
+   * about: a FAQ entry is shown first; a field (conditions, result…) is answered too. "要公告多少天" asks
+   * about a time, but its answer stands in the conditions.
+   */
+  private bestSection(ctx: Context, matterId: string): string | undefined {
     const m = ctx.retrieval?.matters.find((x) => x.matterId === matterId);
     const best = m && this.index.chunks[m.chunks[0]];
-    return best && best.section.startsWith('faq-') ? best.section : undefined;
+    if (!best) return undefined;
+    if (best.section.startsWith('faq-')) return best.section;
+    const field = best.section.startsWith('material-') ? 'materials' : best.section;
+    if (ctx.fields.length && (ANSWER_FIELDS as readonly string[]).includes(field) && !ctx.fields.includes(field as AnswerField)) {
+      ctx.fields = [...ctx.fields, field as AnswerField];
+    }
+    return undefined;
   }
+
 
   /** No answer leaves without a source: every citation must stand in its section. */
   private check(ctx: Context): void {

@@ -27,6 +27,8 @@ export interface RetrieveOptions {
   k?: number;
   audience?: Audience;
   mode?: RetrievalMode;
+  /** Pick the section shown for each matter (default); off when only the ranking of matters is needed. */
+  sections?: boolean;
 }
 
 /** A ranked matter with its best-matching chunks (positions in chunks.json, best first). */
@@ -224,7 +226,7 @@ export class Retriever {
     lap('fuse');
 
     const top = scored.slice(0, k);
-    const chunkScores = this.rankChunks(query, vec, opts.audience);
+    const chunkScores = opts.sections === false ? new Map<number, number>() : this.rankChunks(query, vec, opts.audience);
     // Within a matter, a chunk of the section the question asks about (材料 → materials) comes first.
     const sections = sectionIntents(query);
     const rank = (i: number) => (sectionAnswers(this.index.chunks[i].section, sections) ? 1 : 0) + (chunkScores.get(i) ?? 0);

@@ -16,9 +16,13 @@ const NUMBER_UNIT = /(\d+(?:\.\d+)?)\s*(?:%|％|平方米|平米|岁|周岁|份|
 const QUOTED = /[《“]([^》”]{2,40})[》”]/gu;
 const FREE = /不收费|免费|无需缴费|不收取费用/u;
 
-/** Splits an answer into sentences, keeping each sentence's citation markers with it. */
+/**
+ * Splits an answer into sentences, keeping each sentence's citation markers with it: a marker written after
+ * the full stop ("…办结。[1]") belongs to the sentence before it.
+ */
 export function sentences(text: string): string[] {
   return text
+    .replace(/([。！？；])((?:\[\d{1,3}\])+)/gu, '$2$1')
     .split(/(?<=[。！？；\n])/u)
     .map((s) => s.trim())
     .filter(Boolean);

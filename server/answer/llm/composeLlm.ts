@@ -4,7 +4,7 @@ import { guideSections, type Section } from '../../../ingest/sections.ts';
 import { CitationList } from '../citations.ts';
 import type { AnswerField } from '../composeExtractive.ts';
 import type { Citation, HistoryItem } from '../schema.ts';
-import { checkFacts } from './checkFacts.ts';
+import { checkFacts, sentences } from './checkFacts.ts';
 import { SYSTEM_PROMPT, userPrompt, type Source } from './prompts.ts';
 
 export interface LlmOptions {
@@ -76,7 +76,7 @@ export async function composeWithLlm(
   // [n] of the prompt → citations of the answer, numbered by first use.
   const cites = new CitationList();
   const citing = new Map<number, string>();
-  for (const sentence of text.split(/(?<=[。！？；\n])/u)) {
+  for (const sentence of sentences(text)) {
     for (const m of sentence.matchAll(/\[(\d{1,3})\]/g)) citing.set(Number(m[1]), (citing.get(Number(m[1])) ?? '') + sentence);
   }
   const answer = text.replace(/\[(\d{1,3})\]/g, (_, n: string) => {
