@@ -9,10 +9,12 @@ import { mean, percentile } from '../evals/metrics.ts';
 import { readRows } from '../evals/rows.ts';
 import { loadIndex } from '../server/retrieval/loadIndex.ts';
 import { Retriever, type RetrievalMode } from '../server/retrieval/retrieve.ts';
+import { formatHttpBench, runHttpBench, type HttpBenchReport } from './benchHttp.ts';
 
 /**
  * npm run bench — ingest, query-latency and memory measurements on the repo's knowledge base, with two
- * baselines (bigram MiniSearch; exact kNN against HNSW). Timings are measurements, never assertions: they
+ * baselines (bigram MiniSearch; exact kNN against HNSW), then an HTTP load run against the real service
+ * (scripts/benchHttp.ts; `--skip-http` leaves it out). Timings are measurements, never assertions: they
  * depend on the machine. Writes evals/reports/bench-latest.json.
  */
 
@@ -231,6 +233,8 @@ interface BenchReport {
   ingest: { runs: IngestRun[]; editedFile: string; memoryAfter: Memory };
   queries: QueryBench & { memoryAfter: Memory };
   index: { totalMB: number; modelMB: number; files: Record<string, number> };
+  /** The HTTP load run (absent with --skip-http). */
+  http?: HttpBenchReport;
   totalMs: number;
 }
 
@@ -277,7 +281,10 @@ function format(r: BenchReport): string {
       ],
     ),
     '',
-    `Index on disk: ${r.index.totalMB} MB (model ${r.index.modelMB} MB). Total bench ${(r.totalMs / 1000).toFixed(1)} s.`,
+    `Index on disk: ${r.index.totalMB} MB (model ${r.index.modelMB} MB).`,
+    ...(r.http ? ['', formatHttpBench(r.http)] : []),
+    '',
+    `Total bench ${(r.totalMs / 1000).toFixed(1)} s.`,
   ];
   return out.join('\n');
 }
@@ -290,12 +297,16 @@ async function main(): Promise<void> {
     const ingestRes = await benchIngest(outDir, workDir);
     const ingestMemory = memory();
     const queries = await benchQueries(outDir);
+    const queriesMemory = memory();
+    // The service in a child process on the index just built (the load generator runs here).
+    const http = process.argv.includes('--skip-http') ? undefined : await runHttpBench({ indexDir: outDir });
     const report: BenchReport = {
       at: new Date().toISOString(),
       machine: { node: process.version, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? '', platform: `${os.platform()} ${os.arch()}` },
       ingest: { ...ingestRes, memoryAfter: ingestMemory },
-      queries: { ...queries, memoryAfter: memory() },
+      queries: { ...queries, memoryAfter: queriesMemory },
       index: indexSizes(outDir),
+      http,
       totalMs: 0,
     };
     report.totalMs = Math.round(performance.now() - t0);

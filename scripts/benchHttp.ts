@@ -10,9 +10,11 @@ import { mean, percentile } from '../evals/metrics.ts';
 import { readRows } from '../evals/rows.ts';
 
 /**
- * The HTTP load run of `npm run bench` (also `npx tsx scripts/benchHttp.ts [--index .index] [--duration 10]`):
- * the real service in a child process (its own event loop and core), rate limit off, autocannon against
- * /api/ask and /api/chat with ~50 rotating dev-set questions. Measurements, never assertions.
+ * The HTTP load run of `npm run bench` (also `npx tsx scripts/benchHttp.ts [--index .index] [--duration 10]
+ * [--json]`): the real service in a child process (its own event loop and core), rate limit off, ~50 rotating
+ * dev-set questions. Runs after a 3 s warm-up: /api/ask closed loop (50 connections), /api/ask autocannon
+ * overallRate 200/s (50 connections), /api/ask paced at 200/s and 100/s (own client, evenly spaced sends),
+ * /api/chat closed loop (20 connections, read to the end of the stream). Measurements, never assertions.
  *
  * Latency percentiles are computed here, exactly (nearest rank), from every response time autocannon
  * reports (its `response` event); autocannon's own histogram only offers p50/p90/p97.5/p99, and in
@@ -27,6 +29,8 @@ const QUESTIONS = 50;
 const WARMUP_SEC = 3;
 const START_TIMEOUT_MS = 120_000;
 const RSS_EVERY_MS = 500;
+/** A measured autocannon run lasts until `durationSec` after its ramp-up, but at most this much longer. */
+const RAMP_CAP_SEC = 20;
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const round = (x: number, digits = 1) => Number(x.toFixed(digits));
@@ -59,14 +63,25 @@ export interface HttpRun {
   latency: LatencyStats;
   /** autocannon's own histogram (ms), for comparison; p95 is not among its percentiles. */
   autocannonLatency?: { p50: number; p90: number; p97_5: number; p99: number; samples: number };
+  /**
+   * Seconds from the start of the run until every connection had its first answer. A saturated Node server
+   * accepts one new connection per event-loop turn, so the last of 50 connections opened at once waits
+   * seconds; those first requests dominate the whole-run tail. Paced run: the time it took to open its
+   * connections before the timed window.
+   */
+  rampUpSec?: number;
+  /** The same measures over the responses after the ramp-up only (what a kept-alive client sees). */
+  steady?: { windowSec: number; reqPerSec: number; latency: LatencyStats };
   non2xx: number;
   statusCodes: Record<string, number>;
   errors: number;
   timeouts: number;
   /** Peak RSS of the server process during this run (sampled every 500 ms). */
   serverPeakRssMB: number;
-  /** /api/ask only: the pipeline's own `timings` (ms, mean over the responses), i.e. time inside the handler. */
+  /** /api/ask only: the pipeline's own `timings` (ms, mean over the 200 answers), i.e. time inside the handler. */
   serverTimingsMean?: Record<string, number>;
+  /** /api/ask only: percentiles of the pipeline's `timings.total` (ms). */
+  serverPipelineTotal?: { p50: number; p95: number; p99: number };
   note?: string;
 }
 
@@ -75,6 +90,8 @@ export interface HttpBenchReport {
   indexDir: string;
   questions: number;
   warmupSec: number;
+  /** Measured seconds per run: after the ramp-up for the autocannon runs, the send window for the paced ones. */
+  durationSec: number;
   /** From spawn to the first healthy /healthz (includes an index build when the index is missing or stale). */
   serverStartMs: number;
   serverIdleRssMB: number;
@@ -275,11 +292,13 @@ function rotating(urlPath: string, bodies: Buffer[], onResponse?: Request['onRes
 class TimingCollector {
   private sums: Record<string, number> = {};
   private n = 0;
+  private totals: number[] = [];
   readonly onResponse: Request['onResponse'] = (status, body) => {
     if (status !== 200) return;
     try {
       const t = (JSON.parse(body) as { timings?: Record<string, number> }).timings ?? {};
       for (const [k, v] of Object.entries(t)) this.sums[k] = (this.sums[k] ?? 0) + v;
+      if (typeof t.total === 'number') this.totals.push(t.total);
       this.n++;
     } catch {
       // not an answer
@@ -287,6 +306,10 @@ class TimingCollector {
   };
   means(): Record<string, number> {
     return Object.fromEntries(Object.entries(this.sums).map(([k, v]) => [k, round(v / Math.max(1, this.n), 2)]));
+  }
+  total(): { p50: number; p95: number; p99: number } {
+    const sorted = [...this.totals].sort((a, b) => a - b);
+    return { p50: round(percentile(sorted, 50), 2), p95: round(percentile(sorted, 95), 2), p99: round(percentile(sorted, 99), 2) };
   }
 }
 
@@ -307,11 +330,29 @@ interface RunSpec {
   note?: string;
 }
 
-async function cannon(base: string, spec: RunSpec, durationSec: number): Promise<{ result: Result; times: number[] }> {
+/** One response: when it completed (ms since the run started) and its latency (ms). */
+interface Sample {
+  at: number;
+  ms: number;
+}
+
+interface CannonRun {
+  result: Result;
+  samples: Sample[];
+  /** When every connection had had its first answer (ms since the start), if that happened. */
+  rampEndMs?: number;
+  endMs: number;
+}
+
+/**
+ * An autocannon run. With `steady`, it lasts until `durationSec` after the ramp-up (every connection
+ * answered once), at most `durationSec + RAMP_CAP_SEC`; otherwise exactly `durationSec`.
+ */
+async function cannon(base: string, spec: RunSpec, durationSec: number, steady = false): Promise<CannonRun> {
   const opts: Options = {
     url: base,
     connections: spec.connections,
-    duration: durationSec,
+    duration: steady ? durationSec + RAMP_CAP_SEC : durationSec,
     requests: spec.requests,
     timeout: 30,
     title: spec.name,
@@ -320,20 +361,40 @@ async function cannon(base: string, spec: RunSpec, durationSec: number): Promise
     opts.overallRate = spec.overallRate;
     opts.ignoreCoordinatedOmission = true;
   }
+  const t0 = performance.now();
   const instance = autocannon(opts);
-  const times: number[] = [];
-  instance.on('response', (_client: unknown, _status: number, _bytes: number, ms: number) => times.push(ms));
+  const samples: Sample[] = [];
+  const seen = new Set<unknown>();
+  let rampEndMs: number | undefined;
+  let stopTimer: NodeJS.Timeout | undefined;
+  instance.on('response', (client: unknown, _status: number, _bytes: number, ms: number) => {
+    const at = performance.now() - t0;
+    samples.push({ at, ms });
+    if (rampEndMs === undefined && !seen.has(client)) {
+      seen.add(client);
+      if (seen.size === spec.connections) {
+        rampEndMs = at;
+        if (steady) stopTimer = setTimeout(() => instance.stop(), durationSec * 1000);
+      }
+    }
+  });
   instance.on('error', () => {}); // surfaced through the promise
-  const result = await instance;
-  return { result, times };
+  const result = await instance.then((r) => r, (err: unknown) => {
+    clearTimeout(stopTimer);
+    throw err;
+  });
+  clearTimeout(stopTimer);
+  return { result, samples, rampEndMs, endMs: performance.now() - t0 };
 }
 
 async function measure(server: Server, rss: RssSampler, spec: RunSpec, durationSec: number): Promise<HttpRun> {
-  log(`http: ${spec.name} (${durationSec} s)…`);
+  log(`http: ${spec.name} (${durationSec} s after the ramp-up)…`);
   await rss.window(); // start a new RSS window
-  const { result, times } = await cannon(server.base, spec, durationSec);
+  const { result, samples, rampEndMs, endMs } = await cannon(server.base, spec, durationSec, true);
   assertAlive(server);
   const statusCodes = Object.fromEntries(Object.entries(result.statusCodeStats).map(([code, s]) => [code, s.count]));
+  const after = rampEndMs === undefined ? [] : samples.filter((x) => x.at > rampEndMs);
+  const windowSec = rampEndMs === undefined ? 0 : (endMs - rampEndMs) / 1000;
   return {
     name: spec.name,
     path: spec.path,
@@ -342,8 +403,8 @@ async function measure(server: Server, rss: RssSampler, spec: RunSpec, durationS
     targetRate: spec.overallRate,
     durationSec: result.duration,
     reqPerSec: round(result.requests.average, 1),
-    completed: times.length,
-    latency: latencyStats(times),
+    completed: samples.length,
+    latency: latencyStats(samples.map((x) => x.ms)),
     autocannonLatency: {
       p50: result.latency.p50,
       p90: result.latency.p90,
@@ -351,12 +412,15 @@ async function measure(server: Server, rss: RssSampler, spec: RunSpec, durationS
       p99: result.latency.p99,
       samples: result.latency.totalCount ?? 0,
     },
+    rampUpSec: rampEndMs === undefined ? undefined : round(rampEndMs / 1000, 2),
+    steady: after.length ? { windowSec: round(windowSec, 2), reqPerSec: round(after.length / windowSec, 1), latency: latencyStats(after.map((x) => x.ms)) } : undefined,
     non2xx: result.non2xx,
     statusCodes,
     errors: result.errors,
     timeouts: result.timeouts,
     serverPeakRssMB: await rss.window(),
     serverTimingsMean: spec.timings?.means(),
+    serverPipelineTotal: spec.timings?.total(),
     note: spec.note,
   };
 }
@@ -364,7 +428,9 @@ async function measure(server: Server, rss: RssSampler, spec: RunSpec, durationS
 /**
  * An open-loop run at `rate` requests/s with evenly spaced send times (autocannon's overallRate sends each
  * connection's share back to back at the start of every second, i.e. bursts). Latency is measured from the
- * scheduled send time, so time spent waiting for a free connection counts (no coordinated omission).
+ * scheduled send time, so time spent waiting for a free connection counts (no coordinated omission). The
+ * connections are opened (GET /healthz on each, server idle) before the timed window, so it measures the
+ * steady state; after the last send, in-flight requests get at most `durationSec` more, then count as errors.
  */
 async function paced(server: Server, rss: RssSampler, name: string, urlPath: string, bodies: Buffer[], rate: number, connections: number, durationSec: number): Promise<HttpRun> {
   log(`http: ${name} (${durationSec} s)…`);
@@ -378,8 +444,25 @@ async function paced(server: Server, rss: RssSampler, name: string, urlPath: str
   const total = Math.round(rate * durationSec);
   const interval = 1000 / rate;
   const perSecond = new Map<number, number>();
+
+  // Open the connections first (the agent keeps them): a saturated server accepts one per event-loop turn.
+  const tOpen = performance.now();
+  const healthz = new URL('/healthz', server.base);
+  await Promise.all(
+    Array.from(
+      { length: connections },
+      () =>
+        new Promise<void>((resolve) => {
+          const req = http.get(healthz, { agent }, (res) => res.resume().on('end', () => resolve()));
+          req.on('error', () => resolve());
+        }),
+    ),
+  );
+  const openSec = round((performance.now() - tOpen) / 1000, 2);
+
   const t0 = performance.now();
   const inFlight: Promise<void>[] = [];
+  let finished = false;
 
   const send = (i: number, scheduled: number) =>
     new Promise<void>((resolve) => {
@@ -387,6 +470,7 @@ async function paced(server: Server, rss: RssSampler, name: string, urlPath: str
       const req = http.request(url, { method: 'POST', agent, headers: { ...HEADERS, 'content-length': String(body.length) }, timeout: 30_000 }, (res) => {
         res.resume();
         res.on('end', () => {
+          if (finished) return resolve();
           const done = performance.now();
           times.push(done - scheduled);
           statusCodes[res.statusCode ?? 0] = (statusCodes[res.statusCode ?? 0] ?? 0) + 1;
@@ -400,7 +484,7 @@ async function paced(server: Server, rss: RssSampler, name: string, urlPath: str
         req.destroy(new Error('timeout'));
       });
       req.on('error', () => {
-        errors++;
+        if (!finished) errors++;
         resolve();
       });
       req.end(body);
@@ -420,8 +504,14 @@ async function paced(server: Server, rss: RssSampler, name: string, urlPath: str
     };
     tick();
   });
-  await Promise.all(inFlight);
+  // Bounded drain: what is still unanswered after another durationSec counts as an error.
+  let drainTimer: NodeJS.Timeout | undefined;
+  await Promise.race([Promise.all(inFlight), new Promise<void>((resolve) => (drainTimer = setTimeout(resolve, durationSec * 1000)))]);
+  clearTimeout(drainTimer);
+  finished = true;
   const elapsed = (performance.now() - t0) / 1000;
+  const unfinished = total - times.length - errors;
+  errors += unfinished;
   agent.destroy();
   assertAlive(server);
   const full = [...perSecond.entries()].filter(([sec]) => sec < Math.floor(elapsed)).map(([, n]) => n);
@@ -436,12 +526,15 @@ async function paced(server: Server, rss: RssSampler, name: string, urlPath: str
     reqPerSec: round(full.length ? mean(full) : times.length / elapsed, 1),
     completed: times.length,
     latency: latencyStats(times),
+    rampUpSec: openSec,
     non2xx,
     statusCodes,
     errors,
     timeouts,
     serverPeakRssMB: await rss.window(),
-    note: 'own node:http client, one request every 5 ms, latency from the scheduled send time',
+    note:
+      `own node:http client, one request every ${interval} ms over ${connections} kept-alive connections opened beforehand (${openSec} s), ` +
+      `latency from the scheduled send time${unfinished ? `; ${unfinished} requests unanswered after the drain (counted as errors)` : ''}`,
   };
 }
 
@@ -496,12 +589,16 @@ export async function runHttpBench(opts: { indexDir: string; durationSec?: numbe
           connections: 50,
           overallRate: 200,
           requests: [rotating('/api/ask', asks)],
-          note: 'autocannon sends each connection’s 4 requests/s back to back at the start of every second (bursts of 50 concurrent); coordinated-omission correction off (its 1 ms expected interval distorts the histogram)',
+          note:
+            'autocannon gives each connection 4 requests per second and sends them back to back from the start of each second (so the load arrives as bursts of 50 concurrent requests, not evenly spaced); ' +
+            'its coordinated-omission correction is off because it uses an expected interval of ceil(1 / 4) = 1 ms, which would add ~latency-in-ms synthetic samples per response',
         },
         durationSec,
       ),
     );
     runs.push(await paced(server, rss, 'ask, paced 200/s', '/api/ask', asks, 200, 50, durationSec));
+    // Below the closed-loop capacity: the latency of an unsaturated server.
+    runs.push(await paced(server, rss, 'ask, paced 100/s', '/api/ask', asks, 100, 50, durationSec));
     runs.push(
       await measure(
         server,
@@ -517,6 +614,7 @@ export async function runHttpBench(opts: { indexDir: string; durationSec?: numbe
       indexDir,
       questions: questions.length,
       warmupSec: WARMUP_SEC,
+      durationSec,
       serverStartMs: server.startMs,
       serverIdleRssMB: idleRss,
       serverPeakRssMB: round(rss.peakKB / 1024),
@@ -534,44 +632,75 @@ export async function runHttpBench(opts: { indexDir: string; durationSec?: numbe
 
 // ── output ───────────────────────────────────────────────────────────────────────────────────────────────────
 
-/** The load runs as Markdown (the same table style as scripts/bench.ts). */
-export function formatHttpBench(r: HttpBenchReport): string {
-  const head = ['run', 'conns', 'req/s (mean)', 'p50 ms', 'p90 ms', 'p95 ms', 'p99 ms', 'max ms', 'non-2xx', 'errors', 'server peak RSS MB'];
-  const rows = r.runs.map((run) => [
-    run.name,
-    run.connections,
-    run.reqPerSec.toFixed(1),
-    run.latency.p50.toFixed(1),
-    run.latency.p90.toFixed(1),
-    run.latency.p95.toFixed(1),
-    run.latency.p99.toFixed(1),
-    run.latency.max.toFixed(1),
-    run.non2xx,
-    run.errors + (run.timeouts ? ` (${run.timeouts} timeouts)` : ''),
-    run.serverPeakRssMB.toFixed(1),
-  ]);
+/** A Markdown table; a column is right-aligned when it holds numbers only (as in scripts/bench.ts). */
+function table(head: string[], rows: (string | number)[][]): string {
   const numeric = head.map((_, i) => rows.every((row) => /^-?[\d.]+$/.test(String(row[i]))));
-  const table = [`| ${head.join(' | ')} |`, `|${numeric.map((n) => (n ? '---:' : '---')).join('|')}|`, ...rows.map((row) => `| ${row.join(' | ')} |`)];
+  return [`| ${head.join(' | ')} |`, `|${numeric.map((n) => (n ? '---:' : '---')).join('|')}|`, ...rows.map((row) => `| ${row.join(' | ')} |`)].join('\n');
+}
+
+const ms = (x: number) => x.toFixed(1);
+
+/** The load runs as Markdown. */
+export function formatHttpBench(r: HttpBenchReport): string {
+  const whole = table(
+    ['run', 'conns', 'req/s (mean)', 'p50 ms', 'p90 ms', 'p95 ms', 'p99 ms', 'max ms', 'non-2xx', 'errors', 'server peak RSS MB'],
+    r.runs.map((run) => [
+      run.name,
+      run.connections,
+      run.reqPerSec.toFixed(1),
+      ms(run.latency.p50),
+      ms(run.latency.p90),
+      ms(run.latency.p95),
+      ms(run.latency.p99),
+      ms(run.latency.max),
+      run.non2xx,
+      run.errors + (run.timeouts ? ` (${run.timeouts} timeouts)` : ''),
+      run.serverPeakRssMB.toFixed(1),
+    ]),
+  );
+  const steady = table(
+    ['run', 'ramp-up s', 'window s', 'req/s', 'p50 ms', 'p90 ms', 'p95 ms', 'p99 ms', 'max ms'],
+    r.runs.map((run) => {
+      const st = run.mode === 'paced' ? { windowSec: run.durationSec, reqPerSec: run.reqPerSec, latency: run.latency } : run.steady;
+      const ramp = run.rampUpSec === undefined ? 'not finished' : run.rampUpSec.toFixed(2);
+      if (!st) return [run.name, ramp, '–', '–', '–', '–', '–', '–', '–'];
+      return [run.name, ramp, st.windowSec.toFixed(1), st.reqPerSec.toFixed(1), ms(st.latency.p50), ms(st.latency.p90), ms(st.latency.p95), ms(st.latency.p99), ms(st.latency.max)];
+    }),
+  );
   const ask = r.runs.find((x) => x.serverTimingsMean);
-  const timings = ask?.serverTimingsMean
-    ? `Inside the /api/ask handler (pipeline \`timings\`, mean ms, run “${ask.name}”): ` +
-      Object.entries(ask.serverTimingsMean).map(([k, v]) => `${k} ${v}`).join(', ')
-    : '';
+  const timings =
+    ask?.serverTimingsMean && ask.serverPipelineTotal
+      ? `Inside the /api/ask handler (the answers' own \`timings\`, run “${ask.name}”): total p50 ${ask.serverPipelineTotal.p50} / ` +
+        `p95 ${ask.serverPipelineTotal.p95} / p99 ${ask.serverPipelineTotal.p99} ms; mean per step ` +
+        Object.entries(ask.serverTimingsMean)
+          .filter(([k]) => k !== 'total')
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ') +
+        ' ms. The rest of the latency is queueing on the one event loop (and HTTP, JSON, SQLite, GC).'
+      : '';
   const notes = r.runs.filter((x) => x.note).map((x) => `- ${x.name}: ${x.note}.`);
   return [
-    `## HTTP load (server in a child process, rate limit off, ${r.questions} rotating dev questions, ${r.warmupSec} s warm-up, ${r.runs[0]?.durationSec ?? 0} s per run)`,
-    table.join('\n'),
+    `## HTTP load (server in a child process, rate limit off, ${r.questions} rotating dev questions, ${r.warmupSec} s warm-up, ${r.durationSec} s per run after its ramp-up)`,
     '',
-    'Percentiles are exact (nearest rank) over every response of the run, computed from autocannon’s per-response times; ' +
-      'latency of the fixed-rate runs includes the time a request waited for its connection.',
-    ...notes,
+    'Whole run: every response. Percentiles are exact (nearest rank) over the per-response times autocannon reports ' +
+      '(autocannon itself only offers p50/p90/p97.5/p99); req/s is the mean of its per-second samples.',
+    '',
+    whole,
+    '',
+    'After the ramp-up: only the responses after every connection had its first answer (the server accepts one new ' +
+      'connection per event-loop turn, so under saturation the last of 50 connections opened together waits seconds). ' +
+      'The paced run opens its connections before the timed window, so its whole run is already steady.',
+    '',
+    steady,
+    '',
     timings,
+    ...notes,
     '',
     `Server: healthy ${r.serverStartMs} ms after spawn; RSS idle ${r.serverIdleRssMB} MB, peak ${r.serverPeakRssMB} MB (ps every ${RSS_EVERY_MS} ms)` +
       (r.serverVmHwmMB !== undefined ? `, VmHWM ${r.serverVmHwmMB} MB` : '') +
       `; ${r.serverLogLines} log lines during the load. HTTP bench ${(r.totalMs / 1000).toFixed(1)} s.`,
   ]
-    .filter((line, i, all) => line !== '' || all[i - 1] !== '')
+    .filter((line, i, all) => line !== '' || (i > 0 && all[i - 1] !== ''))
     .join('\n');
 }
 
