@@ -9,6 +9,7 @@ import { loadIndex } from '../server/retrieval/loadIndex.ts';
 import { DEFAULT_MODE, Retriever, type RetrievalMode } from '../server/retrieval/retrieve.ts';
 import { evalAnswers, type AnswerReport } from './answerEval.ts';
 import { formatExternalTable, runExternalBenchmark } from './external.ts';
+import { writeReports, type EvalSummary } from './report.ts';
 import { evalRetrieval, type RetrievalReport } from './retrievalEval.ts';
 import { readRows } from './rows.ts';
 
@@ -96,13 +97,11 @@ const external = run('retrieval') && !values['no-external'] && !values.ci ? awai
 if (external) console.log(`\n外部基准（../shared/datasets，MSGABench）\n${formatExternalTable(external)}`);
 summary.external = external;
 summary.seconds = Number(((performance.now() - t0) / 1000).toFixed(1));
-fs.mkdirSync(REPORTS, { recursive: true });
-fs.writeFileSync(path.join(REPORTS, 'latest.json'), JSON.stringify(summary, null, 2));
-
-// Compare with the committed baseline.
+// Compare with the committed baseline; write JSON, Markdown and an offline HTML page with charts.
 const baselineFile = path.join(REPORTS, 'baseline.json');
-if (fs.existsSync(baselineFile)) {
-  const base = JSON.parse(fs.readFileSync(baselineFile, 'utf8'));
+const base = fs.existsSync(baselineFile) ? (JSON.parse(fs.readFileSync(baselineFile, 'utf8')) as EvalSummary) : undefined;
+const written = writeReports(summary as unknown as EvalSummary, REPORTS, { baseline: base, thresholds });
+if (base) {
   const before = base.dev?.[DEFAULT_MODE]?.overall;
   const now = (summary.dev as Record<string, { overall: Record<string, number> }> | undefined)?.[DEFAULT_MODE]?.overall;
   if (before && now) console.log(`\n与基线比较（检索，${DEFAULT_MODE}）：hit@1 ${fmt(before.hit1)} → ${fmt(now.hit1)}，hit@5 ${fmt(before.hit5)} → ${fmt(now.hit5)}`);
@@ -112,7 +111,7 @@ if (fs.existsSync(baselineFile)) {
     console.log(`与基线比较（回答）：首选正确 ${fmt(b.topInGold)} → ${fmt(n.topInGold)}，超范围拒答 ${fmt(b.oosRefused)} → ${fmt(n.oosRefused)}，澄清率 ${fmt(b.clarifyRate)} → ${fmt(n.clarifyRate)}`);
   }
 }
-console.log(`\n报告：${path.join(REPORTS, 'latest.json')}（${summary.seconds} s）`);
+console.log(`\n报告：${written.md}、${written.html}、${written.json}（${summary.seconds} s）`);
 if (failures.length) {
   console.error(`评测未达标：\n- ${failures.join('\n- ')}`);
   if (values.ci) process.exit(1);
