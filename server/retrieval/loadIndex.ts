@@ -24,7 +24,8 @@ export interface LoadedIndex {
   chunksOf: Map<string, number[]>;
   tokenizer: LexicalTokenizer;
   matterBm25: MiniSearch;
-  chunkBm25: MiniSearch;
+  /** Loaded on first use (the section choice rarely needs it): it is the largest index in memory. */
+  chunkBm25: () => MiniSearch;
   chunkHnsw: hnswlib.HierarchicalNSW;
   matterHnsw: hnswlib.HierarchicalNSW;
   embedder: Embedder;
@@ -40,6 +41,11 @@ export function indexExists(dir: string): boolean {
   } catch {
     return false;
   }
+}
+
+function lazy<T>(make: () => T): () => T {
+  let value: T | undefined;
+  return () => (value ??= make());
 }
 
 function readHnsw(file: string, dims: number, ef: number): hnswlib.HierarchicalNSW {
@@ -74,7 +80,7 @@ export async function loadIndex(dir: string, opts: { ef?: number } = {}): Promis
     chunksOf,
     tokenizer,
     matterBm25: loadMatterIndex(read(FILES.matterBm25), tokenizer),
-    chunkBm25: loadChunkIndex(read(FILES.chunkBm25), tokenizer),
+    chunkBm25: lazy(() => loadChunkIndex(read(FILES.chunkBm25), tokenizer)),
     chunkHnsw: readHnsw(path.join(dir, FILES.hnsw), dims, ef),
     matterHnsw: readHnsw(path.join(dir, FILES.matterHnsw), dims, ef),
     embedder: await loadEmbedder(modelDir),

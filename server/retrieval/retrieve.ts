@@ -63,6 +63,12 @@ export const RETRIEVAL_PARAMS = {
   candidates: 50,
   /** Chunks taken from each strategy to pick the section shown for a matter. */
   chunkCandidates: 200,
+  /**
+   * Chunk BM25 in the section choice, besides the chunk vectors and the section cues. Off: on the eval sets
+   * it changed no metric and cost a fifth of the request time (scripts/benchHttp.ts profile); it is still
+   * used when the question has no vector.
+   */
+  sectionLexical: false,
   /** Reciprocal rank fusion constant (Cormack et al. 2009); small: the top ranks decide. */
   rrfK: 5,
   /** Weight of the dense ranking against the lexical one (0.1: best hybrid on the dev set). */
@@ -133,8 +139,10 @@ export class Retriever {
     const add = (list: number[]) =>
       list.forEach((i, rank) => fused.set(i, (fused.get(i) ?? 0) + 1 / (this.params.rrfK + rank + 1)));
     const ok = this.chunkFilter(audience);
-    const lex = this.index.chunkBm25.search(query, ok ? { filter: (r) => ok(r.id as number) } : {});
-    add(lex.slice(0, this.params.chunkCandidates).map((r) => r.id as number));
+    if (this.params.sectionLexical || !vec) {
+      const lex = this.index.chunkBm25().search(query, ok ? { filter: (r) => ok(r.id as number) } : {});
+      add(lex.slice(0, this.params.chunkCandidates).map((r) => r.id as number));
+    }
     if (vec) {
       const n = Math.min(this.params.chunkCandidates, this.index.chunkHnsw.getCurrentCount());
       const res = this.index.chunkHnsw.searchKnn(Array.from(vec), n, ok);
@@ -226,6 +234,10 @@ export class Retriever {
     lap('fuse');
 
     const top = scored.slice(0, k);
+    if (opts.sections !== false && !vec && !this.params.sectionLexical) {
+      [vec] = await this.index.embedder.embed([query]);
+      if (!vec.some((x) => x !== 0)) vec = null;
+    }
     const chunkScores = opts.sections === false ? new Map<number, number>() : this.rankChunks(query, vec, opts.audience);
     // Within a matter, a chunk of the section the question asks about (材料 → materials) comes first.
     const sections = sectionIntents(query);
