@@ -90,6 +90,8 @@ export class VariantFamilies {
     const found = new Set<string>();
     let rest = question;
     for (const [intent, cues] of [...this.cues].reverse()) {
+      // The first intent (new) is the weakest reading: only when no other one is stated.
+      if (intent === this.cues[0][0] && found.size) break;
       for (const c of cues) {
         const hit = typeof c === 'string' ? (rest.includes(c) ? c : null) : c.exec(rest)?.[0];
         if (!hit) continue;
