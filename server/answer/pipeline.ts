@@ -27,11 +27,9 @@ export interface PipelineOptions {
    * the eval sets (≤ 3 % of in-scope questions refused); `npm run eval` shows the effect of a change.
    */
   minLexicalScore: number;
-  /** A question whose content words the conversation's matter covers at least this well is a follow-up. */
-  minCoverage: number;
 }
 
-export const PIPELINE_DEFAULTS: PipelineOptions = { maxQuestionChars: 500, minLexicalScore: 1250, minCoverage: 0.5 };
+export const PIPELINE_DEFAULTS: PipelineOptions = { maxQuestionChars: 500, minLexicalScore: 1250 };
 
 /** What the caller needs besides the answer: what may be stored or logged. */
 export interface PipelineResult {
