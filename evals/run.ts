@@ -50,6 +50,9 @@ const index = await loadIndex(values.index!);
 const retriever = new Retriever(index);
 const dev = readRows('evals/datasets/dev.jsonl');
 const scope = readRows('evals/datasets/scope.jsonl');
+// Questions asked as a company or as an individual (the widget sends `audience`): optional file.
+const audienceFile = 'evals/datasets/audience.jsonl';
+const byAudience = fs.existsSync(audienceFile) ? readRows(audienceFile) : [];
 const failures: string[] = [];
 const thresholds = JSON.parse(fs.readFileSync('evals/thresholds.json', 'utf8')) as {
   retrieval: Record<string, number>;
@@ -72,6 +75,11 @@ if (run('retrieval')) {
   for (const [mode, r] of Object.entries(reports)) {
     console.log(`| ${mode} | ${fmt(r.overall.hit1)} | ${fmt(r.overall.hit5)} | ${fmt(r.overall.mrr10)} | ${Object.values(r.bySplit).map((s) => fmt(s.hit1)).join(' | ')} |`);
   }
+  if (byAudience.length) {
+    const r = await evalRetrieval(retriever, byAudience, DEFAULT_MODE);
+    console.log(`按服务对象提问（${byAudience.length} 题，带 audience 过滤）：hit@1 ${fmt(r.overall.hit1)}，hit@5 ${fmt(r.overall.hit5)}，MRR@10 ${fmt(r.overall.mrr10)}`);
+    summary.audience = r.overall;
+  }
   summary.dev = Object.fromEntries(Object.entries(reports).map(([m, r]) => [m, { overall: r.overall, bySplit: r.bySplit }]));
   summary.worstRetrieval = reports[DEFAULT_MODE].misses.slice(0, 30);
   guard(reports[DEFAULT_MODE].overall as unknown as Record<string, number>, thresholds.retrieval);
@@ -79,9 +87,9 @@ if (run('retrieval')) {
 
 if (run('answers')) {
   const pipeline = new AnswerPipeline(index, retriever, undefined, model ? { model, timeoutMs: config.LLM_TIMEOUT_MS } : undefined);
-  const { report } = await evalAnswers(pipeline, [...dev, ...scope]);
+  const { report } = await evalAnswers(pipeline, [...dev, ...scope, ...byAudience]);
   const a: AnswerReport = report;
-  console.log(`\n回答评测（${values.mode}，dev ${dev.length} + scope ${scope.length} 题）`);
+  console.log(`\n回答评测（${values.mode}，dev ${dev.length} + scope ${scope.length}${byAudience.length ? ` + audience ${byAudience.length}` : ''} 题）`);
   console.log('| 首选事项正确 | 回答准确 | 事实召回 | 引用精确 | 引用召回 | 超范围拒答 | 范围内误拒 | 拒答精确 | 澄清率 |');
   console.log('|---|---|---|---|---|---|---|---|---|');
   console.log(
