@@ -92,8 +92,8 @@ export class AnswerPipeline {
   }
 
   /**
-   * The matter the conversation was about: the newest user message in the history whose best guide covers it
-   * (or the matter the caller already knows from the stored conversation).
+   * The matter the conversation was about: named in our previous answer, or the best guide of the newest user
+   * message that matches one well enough (AnswerService fills the history from the stored conversation).
    */
   async previousMatter(history: HistoryItem[] | undefined, audience: AskRequest['audience']): Promise<Previous | undefined> {
     const recent = (history ?? []).slice(-6).reverse();
@@ -127,7 +127,7 @@ export class AnswerPipeline {
     return undefined;
   }
 
-  async ask(req: AskRequest, known: { previousMatterId?: string } = {}): Promise<PipelineResult> {
+  async ask(req: AskRequest): Promise<PipelineResult> {
     const t0 = performance.now();
     let t = t0;
     const timings: Record<string, number> = {};
@@ -158,9 +158,7 @@ export class AnswerPipeline {
     // route: a pinned matter (the page the widget sits on, or an option chosen after a clarification) or
     // the matter the conversation was about, for follow-ups such as "那要多久？"
     const pinned = req.matterId ? this.index.guideById.get(req.matterId) : undefined;
-    const knownGuide = known.previousMatterId ? this.index.guideById.get(known.previousMatterId) : undefined;
-    const fixed = pinned ?? knownGuide;
-    ctx.previous = fixed ? { guide: fixed, variants: [] } : await this.previousMatter(req.history, req.audience);
+    ctx.previous = pinned ? { guide: pinned, variants: [] } : await this.previousMatter(req.history, req.audience);
     lap('route');
 
     ctx.retrieval = await this.retriever.retrieve(ctx.question, { k: 5, audience: req.audience });
