@@ -9,6 +9,7 @@ import { buildChunkIndex, buildMatterIndex } from './lexicalIndex.ts';
 import { loadKnowledge, type KnowledgeProblem } from './loadKnowledge.ts';
 import { buildCorpusModel, type BuildModelOptions } from './model/buildModel.ts';
 import { createProgress } from './progress.ts';
+import { writeAtomic } from './writeAtomic.ts';
 import { baseName, createLexicalTokenizer } from './tokenize.ts';
 
 /** Bump when the index layout or the chunking changes, so an old index is rebuilt rather than misread. */
@@ -86,12 +87,6 @@ export function modelHash(dir: string): string {
   return h.digest('hex').slice(0, 32);
 }
 
-/** Writes a file so that a reader sees the old or the new content, never half of it. */
-function writeAtomic(file: string, data: string | Buffer): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, data);
-  fs.renameSync(tmp, file);
-}
 
 /** Words that jieba must keep whole: matter names without variant suffix, and the aliases citizens use. */
 export function lexiconOf(guides: Guide[]): string[] {
@@ -116,9 +111,7 @@ function writeHnsw(file: string, vectors: Float32Array, dims: number): void {
   const index = new hnswlib.HierarchicalNSW('cosine', dims);
   index.initIndex(Math.max(n, 1), HNSW_PARAMS.m, HNSW_PARAMS.efConstruction, HNSW_PARAMS.seed);
   for (let i = 0; i < n; i++) index.addPoint(Array.from(vectors.subarray(i * dims, (i + 1) * dims)), i);
-  const tmp = `${file}.${process.pid}.tmp`;
-  index.writeIndexSync(tmp);
-  fs.renameSync(tmp, file);
+  writeAtomic(file, (tmp) => index.writeIndexSync(tmp));
 }
 
 function centroids(units: MatterUnit[], chunks: Chunk[], vectors: Float32Array, dims: number): Float32Array {

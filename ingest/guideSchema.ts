@@ -82,7 +82,7 @@ export function domainOf(id: string): string {
   return id.slice(0, id.indexOf('-'));
 }
 
-/** Turns zod issues into "field: reason" lines a clerk can act on. */
-export function describeIssues(error: z.ZodError): string[] {
-  return error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(整体)'}: ${i.message}`);
+/** Turns zod issues into field + reason pairs a clerk can act on. */
+export function describeIssues(error: z.ZodError): { field: string; reason: string }[] {
+  return error.issues.map((i) => ({ field: i.path.length ? i.path.join('.') : '(整体)', reason: i.message }));
 }

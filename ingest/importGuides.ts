@@ -1,8 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
-import { GuideSchema, describeIssues, domainOf, type Guide } from './guideSchema.ts';
-import type { KnowledgeProblem } from './loadKnowledge.ts';
+import { GuideSchema, domainOf, type Guide } from './guideSchema.ts';
+import { problemsOf, type KnowledgeProblem } from './loadKnowledge.ts';
+import { writeAtomic } from './writeAtomic.ts';
 
 /** Where a guide lives in a knowledge folder. */
 export function guidePath(knowledgeDir: string, id: string): string {
@@ -40,10 +41,7 @@ export function importGuidesJsonl(jsonl: string, sourceName: string, knowledgeDi
     }
     const parsed = GuideSchema.safeParse(raw);
     if (!parsed.success) {
-      for (const d of describeIssues(parsed.error)) {
-        const k = d.indexOf(': ');
-        result.problems.push({ file: where, field: d.slice(0, k), reason: d.slice(k + 2) });
-      }
+      result.problems.push(...problemsOf(where, parsed.error));
       return;
     }
     const guide = parsed.data;
@@ -59,9 +57,7 @@ export function importGuidesJsonl(jsonl: string, sourceName: string, knowledgeDi
       return;
     }
     fs.mkdirSync(path.dirname(target), { recursive: true });
-    const tmp = `${target}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, yaml);
-    fs.renameSync(tmp, target);
+    writeAtomic(target, yaml);
     result.written.push(guide.id);
   });
   return result;

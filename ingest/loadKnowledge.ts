@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
+import { z } from 'zod';
 import { DocSchema, GuideSchema, describeIssues, type Doc, type Guide } from './guideSchema.ts';
 
 /** A knowledge-base file that could not be used, said so a clerk can fix it. */
@@ -29,14 +30,10 @@ function listFiles(dir: string, accept: (name: string) => boolean): string[] {
   return out.sort();
 }
 
-function problemsOf(file: string, error: unknown): KnowledgeProblem[] {
-  if (error && typeof error === 'object' && 'issues' in error) {
-    return describeIssues(error as never).map((line) => {
-      const i = line.indexOf(': ');
-      return { file, field: line.slice(0, i), reason: line.slice(i + 2) };
-    });
-  }
-  return [{ file, field: '(文件)', reason: error instanceof Error ? error.message : String(error) }];
+/** A zod error becomes one problem per issue; anything else (unreadable YAML, bad JSON) one for the file. */
+export function problemsOf(file: string, error: unknown, wholeFile = '(文件)'): KnowledgeProblem[] {
+  if (error instanceof z.ZodError) return describeIssues(error).map((d) => ({ file, ...d }));
+  return [{ file, field: wholeFile, reason: error instanceof Error ? error.message : String(error) }];
 }
 
 /** The first Markdown heading, else the file name. */
