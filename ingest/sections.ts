@@ -14,8 +14,20 @@ export interface Section {
 
 const KIND_LABEL = { required: '必须提交', conditional: '视情形提交', optional: '可选提交', exempt: '免于提交' } as const;
 
+/**
+ * Guides are read-only once loaded, and the answer path asks for a guide's sections many times per question
+ * (composing, every citation check, the coverage score): they are built once per guide object.
+ */
+const built = new WeakMap<Guide, Section[]>();
+
 /** The sections of a guide in reading order. Empty sections (no notes, no FAQ) are left out. */
 export function guideSections(g: Guide): Section[] {
+  let s = built.get(g);
+  if (!s) built.set(g, (s = buildSections(g)));
+  return s;
+}
+
+function buildSections(g: Guide): Section[] {
   const s: Section[] = [];
   const add = (id: string, title: string, values: string[], text: string) => {
     const vs = values.map((v) => v.trim()).filter(Boolean);

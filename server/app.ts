@@ -9,7 +9,7 @@ import { modelFromConfig } from './answer/llm/provider.ts';
 import { AnswerPipeline } from './answer/pipeline.ts';
 import { AnswerService } from './answer/service.ts';
 import type { Config } from './config.ts';
-import { ApiError, badRequest, errorBody, notFound } from './errors.ts';
+import { ApiError, badRequest, errorBody, matterNotFound } from './errors.ts';
 import { rateLimit } from './middleware/rateLimit.ts';
 import type { LoadedIndex } from './retrieval/loadIndex.ts';
 import { Retriever } from './retrieval/retrieve.ts';
@@ -105,7 +105,7 @@ export function createApp({ index, config, store, llm }: AppDeps) {
 
   app.get('/api/matters/:id', (c) => {
     const g = index.guideById.get(c.req.param('id'));
-    if (!g) throw notFound('matter_not_found', '没有找到这个事项，请检查事项编号。');
+    if (!g) throw matterNotFound();
     return c.json({ ...g, sections: guideSections(g).map((s) => ({ id: s.id, title: s.title })) });
   });
 

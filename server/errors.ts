@@ -18,3 +18,6 @@ export const notFound = (code: string, message: string) => new ApiError(404, cod
 export function errorBody(code: string, message: string) {
   return { error: { code, message } };
 }
+
+/** The one 404 for an unknown matter id (API routes and guide pages). */
+export const matterNotFound = () => notFound('matter_not_found', '没有找到这个事项，请检查事项编号。');

@@ -5,7 +5,7 @@ import { AUDIENCES } from '../../ingest/guideSchema.ts';
 import { GuardError, redact } from '../answer/guard.ts';
 import { AskRequestSchema, FeedbackRequestSchema, type Answer, type AskRequest } from '../answer/schema.ts';
 import type { AnswerService } from '../answer/service.ts';
-import { ApiError, badRequest, notFound } from '../errors.ts';
+import { ApiError, badRequest, matterNotFound, notFound } from '../errors.ts';
 import type { Store } from '../storage/store.ts';
 import { UnknownAnswerError } from '../storage/store.ts';
 import { readJson } from './json.ts';
@@ -54,7 +54,7 @@ export function answerRoutes(service: AnswerService, store: Store | undefined) {
   const app = new Hono();
   const index = service.pipeline.index;
   const checkMatter = (id?: string) => {
-    if (id && !index.guideById.has(id)) throw notFound('matter_not_found', '没有找到这个事项，请检查事项编号。');
+    if (id && !index.guideById.has(id)) throw matterNotFound();
   };
 
   app.post('/api/ask', async (c) => {

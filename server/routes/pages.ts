@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import { html, raw } from 'hono/html';
 import { guideSections } from '../../ingest/sections.ts';
 import { DISCLAIMER } from '../answer/composeExtractive.ts';
-import { errorBody } from '../errors.ts';
+import { errorBody, matterNotFound } from '../errors.ts';
 import type { LoadedIndex } from '../retrieval/loadIndex.ts';
 
 const STYLE = `body{font-family:"Noto Sans CJK SC","PingFang SC","Microsoft YaHei",sans-serif;max-width:50rem;margin:0 auto;padding:1rem;line-height:1.7;color:#1a1a1a}
@@ -14,7 +14,10 @@ export function pageRoutes(index: LoadedIndex) {
   const app = new Hono();
   app.get('/matters/:id', (c) => {
     const g = index.guideById.get(c.req.param('id'));
-    if (!g) return c.json(errorBody('matter_not_found', '没有找到这个事项，请检查事项编号。'), 404);
+    if (!g) {
+      const e = matterNotFound();
+      return c.json(errorBody(e.code, e.message), e.status);
+    }
     const sections = guideSections(g);
     return c.html(html`<!doctype html>
 <html lang="zh-CN">
