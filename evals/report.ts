@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { AnswerReport } from './answerEval.ts';
 import type { ExternalReport } from './external.ts';
+import { type PrecheckEvalReport, precheckMarkdown } from './precheckEval.ts';
 import type { RetrievalScores } from './metrics.ts';
 
 /**
@@ -47,6 +48,8 @@ export interface EvalSummary {
   answers?: AnswerSummary;
   /** External benchmark; null when skipped (no ../shared/datasets, --ci, --no-external). */
   external?: ExternalReport | null;
+  /** Material pre-check (absent when not run). */
+  precheck?: PrecheckEvalReport;
   seconds?: number;
 }
 
@@ -470,6 +473,8 @@ export function renderMarkdown(summary: EvalSummary, baseline?: EvalSummary, thr
     for (const d of s.external.datasets) out.push(`- ${md(d.dataset)}：建索引 ${d.ingestMs} ms，${d.chunks} 块，跳过无答案行 ${d.skippedRows} 条`);
     out.push('');
   }
+
+  if (s.precheck) out.push(precheckMarkdown(s.precheck));
 
   // Baseline
   out.push('## 与基线比较 / Compared with baseline', '');
@@ -1030,6 +1035,37 @@ export function renderHtml(summary: EvalSummary, baseline?: EvalSummary, thresho
   end();
 
   // Baseline
+  if (s.precheck) {
+    const r = s.precheck;
+    section('precheck', '材料预审评测 / Pre-check');
+    p(`${r.cases} 个案例，${r.materials} 项材料；每案耗时 p50 ${r.latency.p50} ms / p95 ${r.latency.p95} ms。`);
+    body.push(
+      htmlTable(
+        '预审指标',
+        ['状态准确率', '齐全识别率', '误报齐全', '照片/扫描件准确率', '无关文件召回', '无关文件精确'],
+        [[f3(r.statusAccuracy), f3(r.completeRecall), String(r.falseComplete), f3(r.photoAccuracy), f3(r.unmatchedRecall), f3(r.unmatchedPrecision)]],
+        [0, 1, 2, 3, 4, 5],
+      ),
+      htmlTable('按预期状态', ['状态', '数量', '准确率'], Object.entries(r.byStatus).map(([k, v]) => [k, String(v.n), f3(v.accuracy)]), [1, 2]),
+    );
+    if (r.worst.length) {
+      body.push(
+        htmlTable(
+          '预审未按预期的案例',
+          ['案例', '事项', '标签', '不符的材料', '未匹配文件'],
+          r.worst.map((w) => [
+            w.id,
+            w.matterId,
+            w.tags.join('、'),
+            w.wrong.map((x) => `材料${x.index}：预期 ${x.expected}，实得 ${x.got}${x.problems.length ? `（${x.problems.join('、')}）` : ''}`).join('；') || '齐全判断不符',
+            w.unmatchedGot.join('、') || '无',
+          ]),
+        ),
+      );
+    }
+    end();
+  }
+
   section('baseline', '与基线比较 / Compared with baseline');
   if (!baseline) p('未提供基线（evals/reports/baseline.json）。');
   else {

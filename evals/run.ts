@@ -11,9 +11,11 @@ import { evalAnswers, type AnswerReport } from './answerEval.ts';
 import { formatExternalTable, runExternalBenchmark } from './external.ts';
 import { writeReports, type EvalSummary } from './report.ts';
 import { evalRetrieval, type RetrievalReport } from './retrievalEval.ts';
+import { evalPrecheck, readPrecheckCases } from './precheckEval.ts';
+import { Prechecker } from '../server/precheck/precheck.ts';
 import { readRows } from './rows.ts';
 
-// npm run eval -- [--only retrieval|answers] [--mode extractive|llm] [--ci] [--index DIR] [--no-external]
+// npm run eval -- [--only retrieval|answers|precheck] [--mode extractive|llm] [--ci] [--index DIR] [--no-external]
 const { values } = parseArgs({
   options: {
     only: { type: 'string' },
@@ -35,7 +37,7 @@ if (values.mode === 'llm' && !model) {
   console.error('--mode llm 需要配置 LLM_BASE_URL 和 LLM_MODEL（任一 OpenAI 兼容服务）；当前未配置，未运行。');
   process.exit(2);
 }
-const PARTS = ['retrieval', 'answers'] as const;
+const PARTS = ['retrieval', 'answers', 'precheck'] as const;
 if (values.only && !PARTS.includes(values.only as never)) {
   console.error(`--only 只能是 ${PARTS.join(' 或 ')}`);
   process.exit(2);
@@ -43,6 +45,8 @@ if (values.only && !PARTS.includes(values.only as never)) {
 const run = (part: (typeof PARTS)[number]) => !values.only || values.only === part;
 
 const REPORTS = 'evals/reports';
+/** The day the pre-check fixtures were made for (evals/fixtures/precheck/README.md): validity is judged on it. */
+const PRECHECK_TODAY = new Date('2026-11-22T00:00:00Z');
 const fmt = (x: number) => x.toFixed(3);
 const t0 = performance.now();
 await ingest({ knowledgeDir: values.knowledge!, outDir: values.index!, quiet: true });
@@ -57,6 +61,7 @@ const failures: string[] = [];
 const thresholds = JSON.parse(fs.readFileSync('evals/thresholds.json', 'utf8')) as {
   retrieval: Record<string, number>;
   answers: { min: Record<string, number>; max: Record<string, number> };
+  precheck?: { min: Record<string, number>; max: Record<string, number> };
 };
 const guard = (scores: Record<string, number>, min: Record<string, number>, max: Record<string, number> = {}) => {
   for (const [m, v] of Object.entries(min)) if (scores[m] < v) failures.push(`${m} = ${fmt(scores[m])}，低于阈值 ${fmt(v)}（差 ${fmt(v - scores[m])}）`);
@@ -99,6 +104,21 @@ if (run('answers')) {
   console.log(`各步骤耗时 p50/p95（ms）：${Object.entries(a.steps).map(([s, v]) => `${s} ${v.p50}/${v.p95}`).join('，')}`);
   summary.answers = a;
   guard(a as unknown as Record<string, number>, thresholds.answers.min, thresholds.answers.max);
+}
+
+// Material pre-check over the generated documents (evals/fixtures/precheck), judged on the fixtures' fixed day.
+const precheckFile = 'evals/datasets/precheck.jsonl';
+if (run('precheck') && fs.existsSync(precheckFile)) {
+  const prechecker = new Prechecker(index.guideById, { concurrency: 1 });
+  const r = await evalPrecheck(prechecker, readPrecheckCases(precheckFile), { today: PRECHECK_TODAY });
+  await prechecker.close();
+  console.log(`\n材料预审评测（${r.cases} 个案例，${r.materials} 项材料）`);
+  console.log('| 状态准确率 | 齐全识别率 | 误报齐全 | 照片/扫描件准确率 | 无关文件召回 | 每案 p50/p95 ms |');
+  console.log('|---|---|---|---|---|---|');
+  console.log(`| ${fmt(r.statusAccuracy)} | ${fmt(r.completeRecall)} | ${r.falseComplete} | ${fmt(r.photoAccuracy)} | ${fmt(r.unmatchedRecall)} | ${r.latency.p50}/${r.latency.p95} |`);
+  console.log(`按预期状态：${Object.entries(r.byStatus).map(([s, v]) => `${s} ${fmt(v.accuracy)}（${v.n}）`).join('，')}`);
+  summary.precheck = r;
+  if (thresholds.precheck) guard(r as unknown as Record<string, number>, thresholds.precheck.min, thresholds.precheck.max);
 }
 
 const external = run('retrieval') && !values['no-external'] && !values.ci ? await runExternalBenchmark({ quiet: true }) : null;

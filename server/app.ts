@@ -16,6 +16,8 @@ import { Retriever } from './retrieval/retrieve.ts';
 import { answerRoutes } from './routes/answers.ts';
 import { openApiDocument } from './routes/openapi.ts';
 import { pageRoutes } from './routes/pages.ts';
+import { precheckRoutes } from './routes/precheck.ts';
+import { Prechecker } from './precheck/precheck.ts';
 import type { Store } from './storage/store.ts';
 
 export interface AppDeps {
@@ -25,6 +27,8 @@ export interface AppDeps {
   store?: Store;
   /** A language model (tests pass a mock); default: the one LLM_BASE_URL/LLM_MODEL configure, if any. */
   llm?: LanguageModel;
+  /** The material pre-check (tests pass one with a fixed date); default: one with PRECHECK_CONCURRENCY slots. */
+  prechecker?: Prechecker;
 }
 
 const SearchQuery = z.object({
@@ -49,7 +53,7 @@ function parseQuery<T extends z.ZodType>(schema: T, query: Record<string, string
 }
 
 /** The HTTP service (routes and middleware; loading, storage and configuration are passed in). */
-export function createApp({ index, config, store, llm }: AppDeps) {
+export function createApp({ index, config, store, llm, prechecker }: AppDeps) {
   const retriever = new Retriever(index, undefined, config.RETRIEVAL_MODE);
   const model = llm ?? modelFromConfig(config);
   const pipeline = new AnswerPipeline(index, retriever, undefined, model ? { model, timeoutMs: config.LLM_TIMEOUT_MS } : undefined);
@@ -68,13 +72,12 @@ export function createApp({ index, config, store, llm }: AppDeps) {
   if (config.ALLOWED_ORIGINS.length) {
     app.use('/api/*', cors({ origin: config.ALLOWED_ORIGINS, allowMethods: ['GET', 'POST', 'OPTIONS'], allowHeaders: ['Content-Type', 'Authorization'], maxAge: 600 }));
   }
-  app.use(
-    '/api/*',
-    bodyLimit({
-      maxSize: config.MAX_BODY_KB * 1024,
-      onError: (c) => c.json(errorBody('body_too_large', `请求内容过大（上限 ${config.MAX_BODY_KB} KB），请精简后再试。`), 413),
-    }),
-  );
+  // Uploads have their own, larger limit (routes/precheck.ts).
+  const jsonLimit = bodyLimit({
+    maxSize: config.MAX_BODY_KB * 1024,
+    onError: (c) => c.json(errorBody('body_too_large', `请求内容过大（上限 ${config.MAX_BODY_KB} KB），请精简后再试。`), 413),
+  });
+  app.use('/api/*', (c, next) => (c.req.path === '/api/precheck' ? next() : jsonLimit(c, next)));
   app.use('/api/*', rateLimit({ perMinute: config.RATE_LIMIT_PER_MIN, exempt: config.RATE_LIMIT_EXEMPT, trustProxy: config.TRUST_PROXY }));
 
   app.get('/healthz', (c) =>
@@ -111,5 +114,6 @@ export function createApp({ index, config, store, llm }: AppDeps) {
 
   app.route('/', answerRoutes(service, store));
   app.route('/', pageRoutes(index));
+  app.route('/', precheckRoutes(prechecker ?? new Prechecker(index.guideById, { concurrency: config.PRECHECK_CONCURRENCY }), config));
   return app;
 }
