@@ -155,7 +155,7 @@ describe('POST /api/precheck', () => {
   const form = (fields: Record<string, string>, files: [string, Uint8Array, string?][]) => {
     const fd = new FormData();
     for (const [k, v] of Object.entries(fields)) fd.append(k, v);
-    for (const [name, data, type] of files) fd.append('files', new File([data], name, { type: type ?? 'application/octet-stream' }));
+    for (const [name, data, type] of files) fd.append('files', new File([data as Uint8Array<ArrayBuffer>], name, { type: type ?? 'application/octet-stream' }));
     return fd;
   };
   const send = async (body: FormData | string, headers: Record<string, string> = {}) => {
