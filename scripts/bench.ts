@@ -10,11 +10,12 @@ import { readRows } from '../evals/rows.ts';
 import { loadIndex } from '../server/retrieval/loadIndex.ts';
 import { Retriever, type RetrievalMode } from '../server/retrieval/retrieve.ts';
 import { formatHttpBench, runHttpBench, type HttpBenchReport } from './benchHttp.ts';
+import { formatPrecheckBench, runPrecheckBench, type PrecheckBenchReport } from './benchPrecheck.ts';
 
 /**
  * npm run bench — ingest, query-latency and memory measurements on the repo's knowledge base, with two
  * baselines (bigram MiniSearch; exact kNN against HNSW), then an HTTP load run against the real service
- * (scripts/benchHttp.ts; `--skip-http` leaves it out). Timings are measurements, never assertions: they
+ * (scripts/benchHttp.ts; `--skip-http` leaves it out), then a 3-file pre-check (scripts/benchPrecheck.ts; `--skip-precheck`). Timings are measurements, never assertions: they
  * depend on the machine. Writes evals/reports/bench-latest.json.
  */
 
@@ -235,6 +236,8 @@ interface BenchReport {
   index: { totalMB: number; modelMB: number; files: Record<string, number> };
   /** The HTTP load run (absent with --skip-http). */
   http?: HttpBenchReport;
+  /** A 3-file pre-check with one photo, and chat latency while it runs (absent with --skip-precheck). */
+  precheck?: PrecheckBenchReport;
   totalMs: number;
 }
 
@@ -300,6 +303,7 @@ async function main(): Promise<void> {
     const queriesMemory = memory();
     // The service in a child process on the index just built (the load generator runs here).
     const http = process.argv.includes('--skip-http') ? undefined : await runHttpBench({ indexDir: outDir });
+    const precheck = process.argv.includes('--skip-precheck') ? undefined : await runPrecheckBench({ indexDir: outDir });
     const report: BenchReport = {
       at: new Date().toISOString(),
       machine: { node: process.version, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? '', platform: `${os.platform()} ${os.arch()}` },
@@ -307,12 +311,14 @@ async function main(): Promise<void> {
       queries: { ...queries, memoryAfter: queriesMemory },
       index: indexSizes(outDir),
       http,
+      precheck,
       totalMs: 0,
     };
     report.totalMs = Math.round(performance.now() - t0);
     fs.mkdirSync(path.dirname(REPORT), { recursive: true });
     fs.writeFileSync(REPORT, JSON.stringify(report, null, 2) + '\n');
     console.log(format(report));
+    if (precheck) console.log(`\n${formatPrecheckBench(precheck)}`);
     console.log(`\nJSON: ${path.relative(ROOT, REPORT)}`);
   } finally {
     fs.rmSync(workDir, { recursive: true, force: true });

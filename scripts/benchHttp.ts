@@ -120,7 +120,7 @@ async function freePort(): Promise<number> {
   });
 }
 
-interface Server {
+export interface Server {
   child: ChildProcess;
   base: string;
   startMs: number;
@@ -130,7 +130,7 @@ interface Server {
   linesAfterReady: () => number;
 }
 
-async function startServer(indexDir: string, dataDir: string): Promise<Server> {
+export async function startServer(indexDir: string, dataDir: string): Promise<Server> {
   const port = await freePort();
   const t0 = performance.now();
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
@@ -176,7 +176,7 @@ async function startServer(indexDir: string, dataDir: string): Promise<Server> {
 }
 
 /** SIGTERM (the server closes its store and exits), SIGKILL after 5 s. */
-async function stopServer(child: ChildProcess): Promise<void> {
+export async function stopServer(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   child.kill('SIGTERM');
@@ -197,7 +197,7 @@ function assertAlive(server: Server): void {
 // ── RSS sampling ─────────────────────────────────────────────────────────────────────────────────────────────
 
 /** `ps -o rss= -p <pid>` every 500 ms; the peak overall and since the last `window()`. */
-class RssSampler {
+export class RssSampler {
   private timer?: NodeJS.Timeout;
   private pending = false;
   peakKB = 0;
@@ -238,7 +238,7 @@ class RssSampler {
 }
 
 /** VmHWM (peak resident set) from /proc, Linux only. */
-function vmHwmMB(pid: number): number | undefined {
+export function vmHwmMB(pid: number): number | undefined {
   try {
     const m = /^VmHWM:\s+(\d+)\s+kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
     return m ? round(Number(m[1]) / 1024) : undefined;

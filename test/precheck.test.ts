@@ -7,6 +7,7 @@ import { loadConfig } from '../server/config.ts';
 import { isValidUscc, signatureEmpty } from '../server/precheck/checks.ts';
 import { materialParts } from '../server/precheck/match.ts';
 import { Prechecker } from '../server/precheck/precheck.ts';
+import { PrecheckReportSchema } from '../server/precheck/schema.ts';
 import { fieldValues, normalizeExtracted, validityPeriods } from '../server/precheck/text.ts';
 import { loadIndex, type LoadedIndex } from '../server/retrieval/loadIndex.ts';
 import { TEST_INDEX } from './globalSetup.ts';
@@ -166,6 +167,7 @@ describe('POST /api/precheck', () => {
   it('returns the report for a multipart upload', async () => {
     const { status, body } = await send(form({ matterId: FOOD, situations: '[5]' }, [['规章.docx', await docx(RULES)]]));
     expect(status).toBe(200);
+    expect(PrecheckReportSchema.parse(body)).toEqual(body);
     expect(body.matterId).toBe(FOOD);
     expect(body.materials.find((m: { index: number }) => m.index === 4).status).toBe('provided');
     expect(body.materials.find((m: { index: number }) => m.index === 5).status).toBe('missing');
@@ -213,6 +215,7 @@ describe('POST /api/precheck', () => {
       ]),
     );
     expect(status).toBe(200);
+    PrecheckReportSchema.parse(body);
     expect(body.unmatched.map((u: { file: string; reason: string }) => [u.file, u.reason])).toEqual([
       ['setup.exe', 'unsupported'],
       ['photo.png', 'too-large'],

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AnswerSchema, AskRequestSchema, CitationSchema, FeedbackRequestSchema } from '../answer/schema.ts';
+import { PrecheckReportSchema } from '../precheck/schema.ts';
 
 /** The OpenAPI document, generated from the same zod schemas the routes validate with. */
 export function openApiDocument() {
@@ -42,6 +43,36 @@ export function openApiDocument() {
           responses: { '200': { description: 'text/event-stream' }, ...errors },
         },
       },
+      '/api/precheck': {
+        post: {
+          summary: '材料预审：上传材料，对照事项的申请材料清单逐项检查（齐全、缺少、需修改、免于提交、视情形）',
+          requestBody: {
+            required: true,
+            content: {
+              'multipart/form-data': {
+                schema: {
+                  type: 'object',
+                  required: ['matterId', 'files'],
+                  properties: {
+                    matterId: { type: 'string' },
+                    files: { type: 'array', items: { type: 'string', format: 'binary' }, description: 'PDF、DOCX、图片（JPG/PNG）或文本；按内容识别类型' },
+                    audience: { type: 'string', enum: ['个人', '法人'] },
+                    situations: { type: 'string', description: '适用情形的视情形材料序号（从 1 开始）的 JSON 数组，如 [5,6]' },
+                  },
+                },
+              },
+            },
+          },
+          responses: {
+            '200': { description: '预审报告', ...json('PrecheckReport') },
+            '404': errors['404'],
+            '413': { description: '文件过多或过大', ...json('Error') },
+            '415': { description: '不是 multipart/form-data', ...json('Error') },
+            '422': { description: '缺少事项或文件，或 situations 无效', ...json('Error') },
+            '503': { description: '预审排队已满', ...json('Error') },
+          },
+        },
+      },
       '/api/feedback': { post: { summary: '评价回答', requestBody: { required: true, ...json('FeedbackRequest') }, responses: { '200': { description: '{ok: true}' }, ...errors } } },
     },
     components: {
@@ -50,6 +81,7 @@ export function openApiDocument() {
         Answer: schema(AnswerSchema),
         Citation: schema(CitationSchema),
         FeedbackRequest: schema(FeedbackRequestSchema),
+        PrecheckReport: schema(PrecheckReportSchema),
         Error: error,
       },
     },
