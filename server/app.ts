@@ -16,6 +16,8 @@ import { Retriever } from './retrieval/retrieve.ts';
 import { answerRoutes } from './routes/answers.ts';
 import { openApiDocument } from './routes/openapi.ts';
 import { pageRoutes } from './routes/pages.ts';
+import { staffRoutes } from './routes/staff.ts';
+import { widgetRoutes } from './routes/widget.ts';
 import { precheckRoutes } from './routes/precheck.ts';
 import { Prechecker } from './precheck/precheck.ts';
 import type { Store } from './storage/store.ts';
@@ -114,6 +116,8 @@ export function createApp({ index, config, store, llm, prechecker }: AppDeps) {
 
   app.route('/', answerRoutes(service, store));
   app.route('/', pageRoutes(index));
+  app.route('/', staffRoutes({ config, pipeline, llm: model ? { model, timeoutMs: config.LLM_TIMEOUT_MS } : undefined }));
+  app.route('/', widgetRoutes());
   app.route('/', precheckRoutes(prechecker ?? new Prechecker(index.guideById, { concurrency: config.PRECHECK_CONCURRENCY }), config));
   return app;
 }

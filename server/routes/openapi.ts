@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AnswerSchema, AskRequestSchema, CitationSchema, FeedbackRequestSchema } from '../answer/schema.ts';
+import { PlainRequestSchema, PlainResponseSchema, SuggestRequestSchema, SuggestResponseSchema } from '../staff/schema.ts';
 import { PrecheckReportSchema } from '../precheck/schema.ts';
 
 /** The OpenAPI document, generated from the same zod schemas the routes validate with. */
@@ -74,13 +75,34 @@ export function openApiDocument() {
         },
       },
       '/api/feedback': { post: { summary: '评价回答', requestBody: { required: true, ...json('FeedbackRequest') }, responses: { '200': { description: '{ok: true}' }, ...errors } } },
+      '/api/suggest': {
+        post: {
+          summary: '工作人员：根据群众留言生成建议答复（简洁、分步、追问），附引用（需 Authorization: Bearer STAFF_TOKEN）',
+          security: [{ staffToken: [] }],
+          requestBody: { required: true, ...json('SuggestRequest') },
+          responses: { '200': { description: '建议答复', ...json('SuggestResponse') }, '401': { description: '未登录或口令错误', ...json('Error') }, '403': { description: '未配置 STAFF_TOKEN', ...json('Error') }, ...errors },
+        },
+      },
+      '/api/suggest/plain': {
+        post: {
+          summary: '工作人员：把答复改写成通俗说法（术语表；配置大模型时由模型改写并核对事实）',
+          security: [{ staffToken: [] }],
+          requestBody: { required: true, ...json('PlainRequest') },
+          responses: { '200': { description: '改写结果', ...json('PlainResponse') }, '401': { description: '未登录或口令错误', ...json('Error') }, '403': { description: '未配置 STAFF_TOKEN', ...json('Error') }, ...errors },
+        },
+      },
     },
     components: {
+      securitySchemes: { staffToken: { type: 'http', scheme: 'bearer', description: 'STAFF_TOKEN（工作人员口令）' } },
       schemas: {
         AskRequest: schema(AskRequestSchema),
         Answer: schema(AnswerSchema),
         Citation: schema(CitationSchema),
         FeedbackRequest: schema(FeedbackRequestSchema),
+        SuggestRequest: schema(SuggestRequestSchema),
+        SuggestResponse: schema(SuggestResponseSchema),
+        PlainRequest: schema(PlainRequestSchema),
+        PlainResponse: schema(PlainResponseSchema),
         PrecheckReport: schema(PrecheckReportSchema),
         Error: error,
       },

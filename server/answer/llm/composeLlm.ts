@@ -73,15 +73,23 @@ export async function composeWithLlm(
   const check = checkFacts(text, new Map(sources.map((s) => [s.n, s.text])), input.knownNames);
   if (!check.ok) return { ok: false, reason: 'rejected', problems: check.problems, ms: performance.now() - t0 };
 
-  // [n] of the prompt → citations of the answer, numbered by first use.
+  const { text: answer, citations } = citeSourceMarkers(text, input.guide, sections);
+  return { ok: true, answer, citations, ms: performance.now() - t0 };
+}
+
+/**
+ * Turns the [n] of a checked model text (n = position in `sections`, as numbered in the prompt) into the
+ * answer's citations, renumbered by first use; each quote is the section value closest to the citing sentences.
+ */
+export function citeSourceMarkers(text: string, guide: Guide, sections: Section[]): { text: string; citations: Citation[] } {
   const cites = new CitationList();
   const citing = new Map<number, string>();
   for (const sentence of sentences(text)) {
     for (const m of sentence.matchAll(/\[(\d{1,3})\]/g)) citing.set(Number(m[1]), (citing.get(Number(m[1])) ?? '') + sentence);
   }
-  const answer = text.replace(/\[(\d{1,3})\]/g, (_, n: string) => {
+  const cited = text.replace(/\[(\d{1,3})\]/g, (_, n: string) => {
     const section = sections[Number(n) - 1];
-    return cites.cite(input.guide, section.id, bestValue(section, citing.get(Number(n)) ?? ''));
+    return cites.cite(guide, section.id, bestValue(section, citing.get(Number(n)) ?? ''));
   });
-  return { ok: true, answer, citations: cites.items, ms: performance.now() - t0 };
+  return { text: cited, citations: cites.items };
 }
