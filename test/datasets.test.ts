@@ -7,7 +7,7 @@ import { readRows } from '../evals/rows.ts';
 // question, audience rows whose gold serves that audience. (dev.jsonl has its own, stricter test.)
 const { guides } = loadKnowledge('knowledge');
 const byId = new Map(guides.map((g) => [g.id, g]));
-const files = fs.readdirSync('evals/datasets').filter((f) => f.endsWith('.jsonl'));
+const files = fs.readdirSync('evals/datasets').filter((f) => f.endsWith('.jsonl') && f !== 'precheck.jsonl'); // pre-check cases have their own shape (test/precheck-fixtures.test.ts)
 
 describe.each(files)('evals/datasets/%s', (file) => {
   const rows = readRows(`evals/datasets/${file}`);
