@@ -14,6 +14,11 @@ export const PrecheckCase = z.object({
   expected: z.array(z.object({ index: z.number().int().min(1), status: z.enum(STATUSES) })),
   unmatched: z.array(z.string()).optional(),
   tags: z.array(z.string()).optional(),
+  /** File name → the material it is (for scoring which file went where). */
+  fileMaterials: z.record(z.string(), z.number().int()).optional(),
+  /** Materials provided only as photos or scans (OCR): photo accuracy is scored on these. */
+  photoOnlyMaterials: z.array(z.number().int()).optional(),
+  note: z.string().optional(),
 });
 export type PrecheckCase = z.infer<typeof PrecheckCase>;
 
@@ -39,6 +44,11 @@ export interface PrecheckCaseResult {
   unmatchedGot: string[];
   expectedComplete: boolean;
   reportedComplete: boolean;
+  /** Files the case assigns to a material: how many, and how many the pre-check put there. */
+  filesNamed: number;
+  filesRight: number;
+  /** Files put on the wrong material: name → [expected, got]. */
+  misplaced: string[];
 }
 
 export interface PrecheckEvalReport {
@@ -52,11 +62,14 @@ export interface PrecheckEvalReport {
   completeRecall: number;
   /** Incomplete sets reported complete: must be 0. */
   falseComplete: number;
-  /** Status accuracy in cases with a photo or a scan (OCR). */
+  /** Status accuracy of the materials provided only as photos or scans (OCR). */
   photoAccuracy: number;
   /** Files expected unmatched that were reported unmatched, and unmatched reports that were expected. */
   unmatchedRecall: number;
   unmatchedPrecision: number;
+  /** Files whose material the case names (fileMaterials) that were matched to it. */
+  fileAccuracy: number;
+  photoMaterials: number;
   latency: { p50: number; p95: number };
   worst: PrecheckCaseResult[];
 }
@@ -77,6 +90,9 @@ export async function evalPrecheck(prechecker: Prechecker, cases: PrecheckCase[]
     const report: PrecheckReport = await prechecker.check(c.matterId, files, { situations: c.situations, today: opts.today });
     const ms = performance.now() - t;
     const got = new Map(report.materials.map((m) => [m.index, m]));
+    const placed = new Map(report.files.map((f) => [f.file, f.material]));
+    const named = Object.entries(c.fileMaterials ?? {});
+    const misplaced = named.filter(([f, m]) => placed.get(f) !== m).map(([f, m]) => `${f}→预期材料${m}，实得${placed.get(f) ?? '未匹配'}`);
     const wrong = c.expected
       .filter((e) => got.get(e.index)?.status !== e.status)
       .map((e) => {
@@ -93,6 +109,9 @@ export async function evalPrecheck(prechecker: Prechecker, cases: PrecheckCase[]
       unmatchedGot: report.unmatched.map((u) => `${u.file}:${u.reason}`),
       expectedComplete: c.expected.every((e) => e.status !== 'missing' && e.status !== 'problem'),
       reportedComplete: report.complete,
+      filesNamed: named.length,
+      filesRight: named.length - misplaced.length,
+      misplaced,
     });
   }
   const byStatus: Record<string, { n: number; accuracy: number }> = {};
@@ -109,9 +128,15 @@ export async function evalPrecheck(prechecker: Prechecker, cases: PrecheckCase[]
   }
   const total = cases.reduce((a, c) => a + c.expected.length, 0);
   const wrongTotal = results.reduce((a, r) => a + r.wrong.length, 0);
-  const photo = cases.map((c, i) => ({ c, r: results[i] })).filter(({ c }) => (c.tags ?? []).some((t) => t === 'photo' || t === 'scanned-pdf'));
-  const photoTotal = photo.reduce((a, { c }) => a + c.expected.length, 0);
-  const photoWrong = photo.reduce((a, { r }) => a + r.wrong.length, 0);
+  // Photo accuracy: the statuses of materials provided only as photos or scans (OCR), where a case says which.
+  let photoTotal = 0;
+  let photoWrong = 0;
+  cases.forEach((c, i) => {
+    for (const m of c.photoOnlyMaterials ?? []) {
+      photoTotal++;
+      if (results[i].wrong.some((w) => w.index === m)) photoWrong++;
+    }
+  });
   const complete = results.filter((r) => r.expectedComplete);
   let uExp = 0;
   let uHit = 0;
@@ -132,10 +157,12 @@ export async function evalPrecheck(prechecker: Prechecker, cases: PrecheckCase[]
     completeRecall: ratio(complete.filter((r) => r.reportedComplete).length, complete.length),
     falseComplete: results.filter((r) => !r.expectedComplete && r.reportedComplete).length,
     photoAccuracy: ratio(photoTotal - photoWrong, photoTotal),
+    photoMaterials: photoTotal,
+    fileAccuracy: ratio(results.reduce((a, r) => a + r.filesRight, 0), results.reduce((a, r) => a + r.filesNamed, 0)),
     unmatchedRecall: ratio(uHit, uExp),
     unmatchedPrecision: ratio(uRight, uGot),
     latency: { p50: Math.round(pct(results.map((r) => r.ms), 50)), p95: Math.round(pct(results.map((r) => r.ms), 95)) },
-    worst: results.filter((r) => r.wrong.length || r.expectedComplete !== r.reportedComplete).sort((a, b) => b.wrong.length - a.wrong.length),
+    worst: results.filter((r) => r.wrong.length || r.misplaced.length || r.expectedComplete !== r.reportedComplete).sort((a, b) => b.wrong.length - a.wrong.length),
   };
 }
 
@@ -147,9 +174,9 @@ export function precheckMarkdown(r: PrecheckEvalReport): string {
     '',
     `${r.cases} 个案例，${r.materials} 项材料；每案耗时 p50 ${r.latency.p50} ms / p95 ${r.latency.p95} ms。`,
     '',
-    '| 状态准确率 | 齐全识别率 | 误报齐全 | 照片/扫描件准确率 | 无关文件召回 | 无关文件精确 |',
-    '|---|---|---|---|---|---|',
-    `| ${f(r.statusAccuracy)} | ${f(r.completeRecall)} | ${r.falseComplete} | ${f(r.photoAccuracy)} | ${f(r.unmatchedRecall)} | ${f(r.unmatchedPrecision)} |`,
+    '| 状态准确率 | 齐全识别率 | 误报齐全 | 照片/扫描件准确率 | 文件归属准确率 | 无关文件召回 | 无关文件精确 |',
+    '|---|---|---|---|---|---|---|',
+    `| ${f(r.statusAccuracy)} | ${f(r.completeRecall)} | ${r.falseComplete} | ${f(r.photoAccuracy)}（${r.photoMaterials} 项） | ${f(r.fileAccuracy)} | ${f(r.unmatchedRecall)} | ${f(r.unmatchedPrecision)} |`,
     '',
     '| 预期状态 | 数量 | 准确率 |',
     '|---|---:|---:|',
@@ -160,7 +187,7 @@ export function precheckMarkdown(r: PrecheckEvalReport): string {
     out.push(`### 预审未按预期的案例（${r.worst.length}）`, '');
     for (const w of r.worst.slice(0, 20)) {
       const wrong = w.wrong.map((x) => `材料${x.index} 预期 ${x.expected} 实得 ${x.got}${x.problems.length ? `（${x.problems.join('、')}）` : ''}${x.files.length ? ` ← ${x.files.join('、')}` : ''}`);
-      out.push(`- \`${w.id}\`（${w.matterId}；${w.tags.join('、')}）：${wrong.join('；') || '齐全判断不符'}；未匹配：${w.unmatchedGot.join('、') || '无'}`);
+      out.push(`- \`${w.id}\`（${w.matterId}；${w.tags.join('、')}）：${wrong.join('；') || '状态无误'}；${w.misplaced.length ? `文件归属：${w.misplaced.join('、')}；` : ''}未匹配：${w.unmatchedGot.join('、') || '无'}`);
     }
     out.push('');
   }

@@ -1042,9 +1042,9 @@ export function renderHtml(summary: EvalSummary, baseline?: EvalSummary, thresho
     body.push(
       htmlTable(
         '预审指标',
-        ['状态准确率', '齐全识别率', '误报齐全', '照片/扫描件准确率', '无关文件召回', '无关文件精确'],
-        [[f3(r.statusAccuracy), f3(r.completeRecall), String(r.falseComplete), f3(r.photoAccuracy), f3(r.unmatchedRecall), f3(r.unmatchedPrecision)]],
-        [0, 1, 2, 3, 4, 5],
+        ['状态准确率', '齐全识别率', '误报齐全', '照片/扫描件准确率', '文件归属准确率', '无关文件召回', '无关文件精确'],
+        [[f3(r.statusAccuracy), f3(r.completeRecall), String(r.falseComplete), f3(r.photoAccuracy), f3(r.fileAccuracy), f3(r.unmatchedRecall), f3(r.unmatchedPrecision)]],
+        [0, 1, 2, 3, 4, 5, 6],
       ),
       htmlTable('按预期状态', ['状态', '数量', '准确率'], Object.entries(r.byStatus).map(([k, v]) => [k, String(v.n), f3(v.accuracy)]), [1, 2]),
     );
@@ -1057,7 +1057,7 @@ export function renderHtml(summary: EvalSummary, baseline?: EvalSummary, thresho
             w.id,
             w.matterId,
             w.tags.join('、'),
-            w.wrong.map((x) => `材料${x.index}：预期 ${x.expected}，实得 ${x.got}${x.problems.length ? `（${x.problems.join('、')}）` : ''}`).join('；') || '齐全判断不符',
+            [...w.wrong.map((x) => `材料${x.index}：预期 ${x.expected}，实得 ${x.got}${x.problems.length ? `（${x.problems.join('、')}）` : ''}`), ...w.misplaced].join('；') || '齐全判断不符',
             w.unmatchedGot.join('、') || '无',
           ]),
         ),

@@ -113,9 +113,9 @@ if (run('precheck') && fs.existsSync(precheckFile)) {
   const r = await evalPrecheck(prechecker, readPrecheckCases(precheckFile), { today: PRECHECK_TODAY });
   await prechecker.close();
   console.log(`\n材料预审评测（${r.cases} 个案例，${r.materials} 项材料）`);
-  console.log('| 状态准确率 | 齐全识别率 | 误报齐全 | 照片/扫描件准确率 | 无关文件召回 | 每案 p50/p95 ms |');
-  console.log('|---|---|---|---|---|---|');
-  console.log(`| ${fmt(r.statusAccuracy)} | ${fmt(r.completeRecall)} | ${r.falseComplete} | ${fmt(r.photoAccuracy)} | ${fmt(r.unmatchedRecall)} | ${r.latency.p50}/${r.latency.p95} |`);
+  console.log('| 状态准确率 | 齐全识别率 | 误报齐全 | 照片/扫描件准确率 | 文件归属准确率 | 无关文件召回 | 每案 p50/p95 ms |');
+  console.log('|---|---|---|---|---|---|---|');
+  console.log(`| ${fmt(r.statusAccuracy)} | ${fmt(r.completeRecall)} | ${r.falseComplete} | ${fmt(r.photoAccuracy)} | ${fmt(r.fileAccuracy)} | ${fmt(r.unmatchedRecall)} | ${r.latency.p50}/${r.latency.p95} |`);
   console.log(`按预期状态：${Object.entries(r.byStatus).map(([s, v]) => `${s} ${fmt(v.accuracy)}（${v.n}）`).join('，')}`);
   summary.precheck = r;
   if (thresholds.precheck) guard(r as unknown as Record<string, number>, thresholds.precheck.min, thresholds.precheck.max);

@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import { Document, Packer, Paragraph } from 'docx';
 import JSZip from 'jszip';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -149,6 +151,51 @@ describe('Prechecker', () => {
     const other = await check(card('李娜', '11010519491231002X', '2016.03.01-2036.03.01'));
     expect(other.status).toBe('problem');
     expect(other.problems[0]).toMatchObject({ code: 'name-mismatch', message: expect.stringContaining('李娜') });
+  });
+});
+
+const FIXTURES = 'evals/fixtures/precheck';
+const fixture = (name: string) => ({ name, data: new Uint8Array(fs.readFileSync(`${FIXTURES}/${name}`)) });
+const hasPoppler = spawnSync('pdftoppm', ['-v']).error === undefined;
+if (!hasPoppler) {
+  if (process.env.CI === 'true') throw new Error('CI needs poppler-utils (pdftoppm) for the scanned-PDF tests: .ci/run installs it');
+  console.warn('[precheck.test] pdftoppm (Debian poppler-utils) is missing: the scanned-PDF test is skipped locally');
+}
+
+describe('documents as citizens upload them (generated fixtures, OCR)', () => {
+  it("the issue's walk-through: application PDF, phone photo of the floor plan, rules DOCX, an unrelated picture", async () => {
+    const r = await prechecker.check(
+      FOOD,
+      ['食品经营许可申请书.pdf', 'IMG_20261108_1432.jpg', '文档1.docx', 'IMG_20261103_0915.jpg'].map(fixture),
+      { today: TODAY },
+    );
+    expect(r.materials.map((m) => [m.status, m.files])).toEqual([
+      ['provided', ['食品经营许可申请书.pdf']],
+      ['exempt', []],
+      ['provided', ['IMG_20261108_1432.jpg']],
+      ['provided', ['文档1.docx']],
+      ['conditional', []],
+      ['conditional', []],
+    ]);
+    expect(r.files.map((f) => f.via)).toEqual(['pdf-text', 'ocr', 'docx', undefined]);
+    expect(r.unmatched.map((u) => u.file)).toEqual(['IMG_20261103_0915.jpg']);
+    expect(r.complete).toBe(true);
+  });
+
+  it('reads a skewed phone photo of an ID card and finds it expired', async () => {
+    // manifest.json records each generated file's planted defects; this is a photo of an expired card.
+    const manifest = JSON.parse(fs.readFileSync(`${FIXTURES}/manifest.json`, 'utf8')) as { files: { file: string; defects?: string[] }[] };
+    const photo = manifest.files.find((f) => /\.jpe?g$/i.test(f.file) && f.defects?.includes('expired'));
+    expect(photo).toBeDefined();
+    const r = await prechecker.check('wh-040', [fixture(photo!.file)], { today: TODAY });
+    const row = r.materials.find((m) => m.files.includes(photo!.file));
+    expect(row?.problems.map((p) => p.code)).toContain('expired');
+  });
+
+  it.skipIf(!hasPoppler)('OCRs a scanned PDF page by page (poppler renders it)', async () => {
+    const r = await prechecker.check(FOOD, ['食品经营许可申请书.pdf', '扫描全能王 2026-11-09 10.12.pdf', '文档1.docx', 'scan002.pdf'].map(fixture), { today: TODAY, situations: [6] });
+    expect(r.files.find((f) => f.file === 'scan002.pdf')?.via).toBe('pdf-ocr');
+    expect(r.materials.map((m) => m.status)).toEqual(['provided', 'exempt', 'provided', 'provided', 'conditional', 'provided']);
   });
 });
 

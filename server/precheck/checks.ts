@@ -23,19 +23,46 @@ export function isValidUscc(code: string): boolean {
   return USCC_CHARS[check] === c[17];
 }
 
-/** ID numbers written on a document: after an ID label, or any 18-character ID-shaped number on an ID card. */
-export function idNumbers(text: string, isIdCard: boolean): string[] {
-  const t = compact(text);
+/** An 18-character resident ID's shape: region, a birth date 19xx/20xx, sequence, check character. */
+const ID_SHAPE = /(?<![0-9A-Za-z])([1-8]\d{5}(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[0-9Xx])(?![0-9A-Za-z])/g;
+const ID_LABELLED = /(?:公民身份号码|身份证号码|身份证号|身份证件号码|证件号码|身份号码)[:：]?([0-9Xx]{15,18})(?![0-9A-Za-z])/g;
+
+/** The lines of a text with the spaces inside each line removed (numbers are not joined across lines). */
+const compactLines = (text: string) => linesOf(text).map(compact);
+
+/**
+ * ID numbers written on a document: after an ID label, or any 18-character number shaped like one (region,
+ * a real-looking birth date): in tables and on the card itself the label is often on another line.
+ */
+export function idNumbers(text: string): string[] {
   const out = new Set<string>();
-  for (const m of t.matchAll(/(?:公民身份号码|身份证号码|身份证号|身份证件号码|证件号码|身份号码)[:：]?([0-9Xx]{15,18})/g)) out.add(m[1].toUpperCase());
-  if (isIdCard) for (const m of t.matchAll(/(?<![0-9A-Za-z])([1-8]\d{16}[0-9Xx])(?![0-9A-Za-z])/g)) out.add(m[1].toUpperCase());
+  for (const line of compactLines(text)) {
+    for (const m of line.matchAll(ID_LABELLED)) out.add(m[1].toUpperCase());
+    for (const m of line.matchAll(ID_SHAPE)) out.add(m[1].toUpperCase());
+  }
   return [...out];
 }
 
-/** Unified social credit codes written after their label. */
+const USCC_SHAPE = /(?<![0-9A-Z])([0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10})(?![0-9A-Z])/g;
+
+/**
+ * Unified social credit codes: after their label, or — on a document that prints the label (a licence puts it
+ * above the code) — any 18-character code of that shape that is not a resident ID number.
+ */
 export function usccCodes(text: string): string[] {
-  const t = compact(text).toUpperCase();
-  return [...new Set([...t.matchAll(/统一社会信用代码[:：]?([0-9A-Z]{18})/g)].map((m) => m[1]))];
+  const out = new Set<string>();
+  const lines = compactLines(text.toUpperCase());
+  // Table cells break the label over lines ("统一社会信用\n代码 9131…"): look for it in the whole text.
+  const labelled = compact(text).includes('统一社会信用代码');
+  for (const line of lines) {
+    for (const m of line.matchAll(/统一社会信用代码[:：]?([0-9A-Z]{18})(?![0-9A-Z])/g)) out.add(m[1]);
+    if (!labelled) continue;
+    for (const m of line.matchAll(USCC_SHAPE)) {
+      ID_SHAPE.lastIndex = 0;
+      if (!ID_SHAPE.test(m[1])) out.add(m[1]);
+    }
+  }
+  return [...out];
 }
 
 /** Parties named on an application form: the applicant (a person or an organisation) and its representative. */
@@ -50,7 +77,7 @@ const ORG = /公司|有限|中心|商行|店|厂|社|所|部|馆|院|校|协会|
 export function applicantOf(text: string): Parties {
   const p: Parties = {};
   for (const label of ['申请人名称', '申请单位', '申请人', '经营者名称', '单位名称', '企业名称']) {
-    for (const v of fieldValues(text, label)) {
+    for (const v of fieldValues(text, label, { separated: true })) {
       const clean = v.replace(/[_＿\s]+/g, '');
       if (!clean) continue;
       if (ORG.test(clean) && clean.length >= 5) p.organisation ??= clean.match(/^[\p{Script=Han}（）()A-Za-z0-9]+/u)?.[0];
@@ -59,7 +86,7 @@ export function applicantOf(text: string): Parties {
   }
   for (const label of ['姓名', '法定代表人', '负责人', '经营者']) {
     if (p.person) break;
-    for (const v of fieldValues(text, label)) {
+    for (const v of fieldValues(text, label, { separated: true })) {
       const n = personName(v);
       if (n) {
         p.person = n;
@@ -79,26 +106,66 @@ export function holderName(text: string): string | undefined {
   return undefined;
 }
 
-const SIGN_RE = /(?:(签字|签名|签章|盖章|签署)\s*[)）]?\s*[:：]|[（(](签字|签名|签章|盖章)[)）]\s*$)(.*)$/;
-/** What may stand in an empty signature field: blanks, underscores, date placeholders, "日期". */
-const PLACEHOLDER = /[_＿\s.:：\-—/（）()年月日0-9〇○]|日期|时间/g;
+/** A signature or seal field: "签字：…", "申请人（签字）：…", or a bracketed marker at the end ("某某公司（盖章）"). */
+const SIGN_FIELD = /(签字|签名|签章|盖章|签署)\s*[)）]?\s*[:：](.*)$/;
+const SIGN_AT_END = /[（(](签字|签名|签章|盖章)[)）]\s*$/;
+/** What may stand in an empty signature field: blanks, underscores, date placeholders. */
+const PLACEHOLDER = /[_＿\s.:：\-—/（）()年月日0-9〇○]/g;
+/** Fields for someone who may not exist (no agent, no co-owner): never required to be filled. */
+const OPTIONAL_SIGNER = /代理人|受托人|经办人|代办人|见证人|共有人/;
+
+/** A field's value: up to the next label on the line ("签字：张伟 日期：…" → 张伟), without placeholders. */
+function fieldValue(rest: string): string {
+  const cut = rest.split(/日期|时间|[\p{Script=Han}]{1,6}[:：]/u)[0];
+  return cut.replace(PLACEHOLDER, '');
+}
 
 /**
- * Whether the document shows signature or seal fields and leaves every one empty ("申请人（签字）：______").
- * Undefined when it shows none (nothing can be said from the text).
+ * Text lines with the characters of a seal (rendered one per line around its circle) put back together:
+ * a run of one-character lines is appended to the line before it.
  */
-export function signatureEmpty(text: string): boolean | undefined {
-  let fields = 0;
-  let filled = 0;
+function joinSealRuns(text: string): string[] {
+  const out: string[] = [];
   for (const line of linesOf(text)) {
-    const m = line.match(SIGN_RE);
-    if (!m) continue;
-    fields++;
-    const rest = (m[3] ?? '').replace(/(签字|签名|签章|盖章|签署)/g, '').replace(PLACEHOLDER, '');
-    if (/\p{Script=Han}{2,}/u.test(rest)) filled++;
+    if (line.length === 1 && out.length) out[out.length - 1] += line;
+    else out.push(line);
   }
+  return out;
+}
+
+const hasName = (s: string) => /\p{Script=Han}{2,}/u.test(s);
+
+/** A signing date left blank: "日期： 年 月 日" with no digits before 年. */
+const blankDate = (s: string | undefined) => !!s && /年\s*月/.test(s) && !/\d\s*年/.test(s);
+
+/**
+ * Whether the document shows a signature or seal field left empty ("申请人（签字）：______", "（盖章）" with no
+ * seal after it). A name or seal text on the same line, or on the next short line (a signature under its
+ * label), fills a field. Undefined when the document shows no such field (nothing can be said from the text).
+ * In OCR'd text a handwritten signature or a red seal is often not read at all, so there a field only counts
+ * as empty when the page shows it blank: underscores, or its signing date left blank too.
+ */
+export function signatureEmpty(text: string, opts: { ocr?: boolean } = {}): boolean | undefined {
+  const lines = joinSealRuns(text);
+  let fields = 0;
+  let empty = 0;
+  lines.forEach((line, i) => {
+    let value: string | undefined;
+    let rest = '';
+    const m = line.match(SIGN_FIELD);
+    if (m) value = fieldValue((rest = m[2]));
+    else if (SIGN_AT_END.test(line)) value = '';
+    else return;
+    if (OPTIONAL_SIGNER.test(line)) return;
+    fields++;
+    if (hasName(value)) return;
+    const next = lines[i + 1];
+    if (next && next.length <= 30 && !SIGN_FIELD.test(next) && !SIGN_AT_END.test(next) && !/[:：]/.test(next) && hasName(next.replace(PLACEHOLDER, ''))) return;
+    if (opts.ocr && !/[_＿]{3,}/.test(rest) && !blankDate(line) && !blankDate(next)) return;
+    empty++;
+  });
   if (!fields) return undefined;
-  return filled === 0;
+  return empty > 0;
 }
 
 /** Everything the checks need to know about the other documents of the request. */
@@ -116,9 +183,9 @@ const NEEDS_SIGNATURE = /签字|签名|签章|盖章|签署|公章/;
  * checksums, a name different from the applicant's, empty signature fields where the guide asks for one, a
  * copy where only an original is accepted.
  */
-export function checkDocument(text: string, doc: DocProfile, material: Material, ctx: CheckContext): Problem[] {
+export function checkDocument(text: string, doc: DocProfile, material: Material, ctx: CheckContext & { ocr?: boolean }): Problem[] {
   const problems: Problem[] = [];
-  const kindIds = new Set(doc.kinds.map((k) => k.id));
+  const kindIds = new Set(doc.kinds.map((k) => k.kind.id));
 
   for (const v of validityPeriods(text)) {
     if (v.end && v.end.getTime() < ctx.today.getTime()) {
@@ -131,7 +198,7 @@ export function checkDocument(text: string, doc: DocProfile, material: Material,
     }
   }
 
-  const badId = idNumbers(text, kindIds.has('id-card')).find((n) => n.length === 18 && !isValidIdCard(n));
+  const badId = idNumbers(text).find((n) => n.length === 18 && !isValidIdCard(n));
   if (badId) {
     problems.push({
       code: 'id-checksum',
@@ -152,7 +219,7 @@ export function checkDocument(text: string, doc: DocProfile, material: Material,
   if (mismatch) problems.push(mismatch);
 
   if (NEEDS_SIGNATURE.test(material.requirements) || NEEDS_SIGNATURE.test(material.name)) {
-    if (signatureEmpty(text) === true) {
+    if (signatureEmpty(text, { ocr: ctx.ocr }) === true) {
       problems.push({
         code: 'unsigned',
         message: '文件上的签字（盖章）处是空白的。',

@@ -21,55 +21,63 @@ export const DOCUMENT_KINDS: DocumentKind[] = z
 
 /** What the matcher knows about one uploaded document. */
 export interface DocProfile {
-  /** The first lines, without spaces: where a document's title is. */
+  /** The first lines (each cut to TITLE_CHARS), without spaces: where a document's title is. */
   head: string;
   headGrams: Set<string>;
+  /** The document's own title, when one of its first lines names a kind of document ("…股东会决议"). */
+  title?: string;
   bodyGrams: Set<string>;
   body: string;
-  /** Kinds recognised from the text (title or enough cue words). */
-  kinds: DocumentKind[];
+  /** Kinds recognised from the title (strong) or from enough cue words (weaker). */
+  kinds: { kind: DocumentKind; byTitle: boolean }[];
 }
 
-const HEAD_LINES = 5;
+const HEAD_LINES = 3;
+const TITLE_CHARS = 30;
+/** How names of documents end: 申请书, 登记表, 证明, 合同, 执照, 决议, 凭证, 发票… */
+const DOC_NOUN = /(书|表|证|证明|证件|证书|合同|协议|执照|决议|决定|章程|清单|目录|图|图纸|照片|相片|凭证|发票|票据|记录|报告|文件|材料|卡|簿|函|单|正本|副本|回执|意见|方案|通知|批复|许可证|登记证|资格证)$/;
 
 export function profileDocument(text: string): DocProfile {
-  const lines = linesOf(text);
-  const head = compact(lines.slice(0, HEAD_LINES).join(''));
+  const lines = linesOf(text).map(compact).filter((l) => /\p{Script=Han}/u.test(l));
+  const headLines = lines.slice(0, HEAD_LINES).map((l) => l.slice(0, TITLE_CHARS));
+  const head = headLines.join('');
+  const title = headLines.map((l) => l.replace(/[（(][^）)]*[）)]$/, '')).find((l) => l.length >= 3 && l.length <= TITLE_CHARS && DOC_NOUN.test(l));
   const body = compact(text);
-  const kinds = DOCUMENT_KINDS.filter((k) => {
-    if (k.titles.some((t) => head.includes(t))) return true;
-    return k.cues.filter((c) => body.includes(c)).length >= k.need;
-  });
-  return { head, headGrams: bigrams(head), body, bodyGrams: bigrams(body), kinds };
+  const kinds: DocProfile['kinds'] = [];
+  for (const k of DOCUMENT_KINDS) {
+    if (k.titles.some((t) => head.includes(t))) kinds.push({ kind: k, byTitle: true });
+    else if (k.cues.filter((c) => body.includes(c)).length >= k.need) kinds.push({ kind: k, byTitle: false });
+  }
+  return { head, headGrams: bigrams(head), title, body, bodyGrams: bigrams(body), kinds };
 }
 
 /**
- * The parts a material name asks for: "授权委托书及代理人身份证件" → 授权委托书, 代理人身份证件;
- * "营业执照正本、副本" → 营业执照正本, 副本 (short leftovers are dropped); brackets removed.
+ * The documents a material name asks for: the whole name, and its parts when it lists several documents
+ * ("授权委托书及代理人身份证件" → 授权委托书, 代理人身份证件). A part that is not itself a document name
+ * ("法定代表人、董事、监事和经理的任职文件" → 法定代表人) is not one: only the whole name counts then.
  */
 export function materialParts(name: string): string[] {
-  const cleaned = name.replace(/[《》“”"]/g, '').replace(/[（(][^）)]*[）)]/g, '');
+  const raw = name.replace(/[《》“”"]/g, '');
+  const cleaned = raw.replace(/[（(][^）)]*[）)]/g, '');
   const parts = cleaned
     .split(/及|或者|或|和|以及|、|，|,|\//)
     .map((p) => p.trim())
-    .filter((p) => p.length >= 2);
-  return parts.length ? [cleaned, ...parts] : [cleaned];
+    .filter((p) => p.length >= 2 && DOC_NOUN.test(p));
+  return [...new Set([raw, cleaned, ...parts])];
 }
-
-/** Words in a material name that say it is someone other than the applicant's document. */
-const OTHER_PERSON = /代理人|受托人|代办人|经办人|监护人|委托人|家庭成员|配偶|子女|父母|双方|买卖|股东|继承人|被继承|抵押|查询人|当事人|新任|原法定/;
 
 export interface MaterialMatch {
   index: number;
   score: number;
-  /** How it matched: the document's title, its kind, or words of the material name in its body. */
-  by: 'title' | 'kind' | 'body';
+  /** How it matched: its title names the material, its title appears in the material's requirements, its kind, or words in its body. */
+  by: 'title' | 'requirements' | 'kind' | 'body';
 }
 
 /**
- * How well a document fits each material: the best of (a) the material name (or one of its parts) in the
- * document's title lines, (b) a document kind recognised from the content that the material name asks for,
- * (c) the material name's words across the body (weaker). Scores 0–1; the caller picks.
+ * How well a document fits each material: the best of (a) the material name (or a document it lists) in the
+ * document's title lines, (b) the document's own title named in the material's requirements ("租赁的提交租赁
+ * 合同"), (c) a document kind recognised from its title or printed cues that the material name asks for,
+ * (d) the material name's words across the body (weak). Scores 0–1; the caller picks.
  */
 export function scoreMaterials(doc: DocProfile, materials: Material[]): MaterialMatch[] {
   return materials.map((m, i) => {
@@ -79,15 +87,22 @@ export function scoreMaterials(doc: DocProfile, materials: Material[]): Material
     };
     for (const part of materialParts(m.name)) {
       if (doc.head.includes(part)) consider(part.length >= 4 ? 1 : 0.85, 'title');
-      else consider(containment(bigrams(part), doc.headGrams) * 0.95, 'title');
-      consider(containment(bigrams(part), doc.bodyGrams) * 0.6, 'body');
+      else consider(containment(bigrams(part), doc.headGrams) * 0.9, 'title');
+      consider(containment(bigrams(part), doc.bodyGrams) * 0.55, 'body');
     }
-    for (const k of doc.kinds) {
-      if (k.materials.some((w) => m.name.includes(w))) consider(0.9, 'kind');
+    if (doc.title) {
+      // The longest ending of the title (≥ 3 characters) that the material's name or requirements mention.
+      for (let start = 0; start + 3 <= doc.title.length; start++) {
+        const tail = doc.title.slice(start);
+        if (m.name.includes(tail) || m.requirements.includes(tail)) {
+          consider(0.8, 'requirements');
+          break;
+        }
+      }
     }
-    // A material for someone else's document (代理人身份证件) fits a little less than the applicant's own, so
-    // the applicant's ID goes to 申请人身份证件 first; a second ID still finds the other material.
-    if (OTHER_PERSON.test(m.name) && best.by !== 'title') best = { ...best, score: best.score - 0.05 };
+    for (const { kind, byTitle } of doc.kinds) {
+      if (kind.materials.some((w) => m.name.includes(w))) consider(byTitle ? 0.9 : 0.75, 'kind');
+    }
     return best;
   });
 }
@@ -97,9 +112,10 @@ export const MATCH_THRESHOLD = 0.6;
 
 /**
  * Assigns documents to materials: strongest pairs first; a document goes to its best material, and among
- * near-equal materials (within 0.05) to one that has no document yet.
+ * near-equal materials (within 0.05) to the one with the lower `rank` (the caller ranks required materials
+ * before conditional, optional and exempt ones), among those preferring one that has no document yet.
  */
-export function assignDocuments(scores: MaterialMatch[][]): (MaterialMatch | undefined)[] {
+export function assignDocuments(scores: MaterialMatch[][], rank: (index: number) => number = () => 0): (MaterialMatch | undefined)[] {
   const filled = new Set<number>();
   const order = scores
     .map((s, doc) => ({ doc, top: Math.max(0, ...s.map((x) => x.score)) }))
@@ -107,8 +123,14 @@ export function assignDocuments(scores: MaterialMatch[][]): (MaterialMatch | und
   const out: (MaterialMatch | undefined)[] = scores.map(() => undefined);
   for (const { doc, top } of order) {
     if (top < MATCH_THRESHOLD) continue;
-    const near = scores[doc].filter((s) => s.score >= top - 0.05 && s.score >= MATCH_THRESHOLD).sort((a, b) => b.score - a.score || a.index - b.index);
-    const pick = near.find((s) => !filled.has(s.index)) ?? near[0];
+    const near = scores[doc]
+      .filter((s) => s.score >= top - 0.05 && s.score >= MATCH_THRESHOLD)
+      .sort((a, b) => rank(a.index) - rank(b.index) || b.score - a.score || a.index - b.index);
+    // A second document of a kind goes to an empty material of the same rank (the agent's ID once the
+    // applicant's is there, if the agent's situation applies), else stays with the first: a material may
+    // have several files (出租人、承租人身份证件).
+    const best = rank(near[0].index);
+    const pick = near.find((s) => rank(s.index) === best && !filled.has(s.index)) ?? near[0];
     out[doc] = pick;
     filled.add(pick.index);
   }

@@ -131,7 +131,13 @@ export class Prechecker {
 
     // 2. Which material each readable file is.
     const scores = read.map((r) => ('profile' in r ? scoreMaterials(r.profile, guide.materials) : []));
-    const assigned = assignDocuments(scores);
+    // Among equally good materials, a file goes to one the citizen must hand in before a conditional, optional or exempt one.
+    const rank = (index: number) => {
+      const kind = materialKind(guide.materials[index - 1]);
+      if (kind === 'required' || (kind === 'conditional' && situations.has(index))) return 0;
+      return kind === 'conditional' ? 1 : kind === 'optional' ? 2 : 3;
+    };
+    const assigned = assignDocuments(scores, rank);
 
     // 3. The applicant, as the application form names it, for the name checks.
     let applicant: Parties = {};
@@ -160,7 +166,7 @@ export class Prechecker {
       const material = guide.materials[m.index - 1];
       const entry = byMaterial.get(m.index) ?? { files: [], problems: [] };
       entry.files.push(name);
-      for (const p of checkDocument(r.text, r.profile, material, { today, applicant })) {
+      for (const p of checkDocument(r.text, r.profile, material, { today, applicant, ocr: r.via === 'ocr' || r.via === 'pdf-ocr' })) {
         if (!entry.problems.some((q) => q.code === p.code)) entry.problems.push(p);
       }
       byMaterial.set(m.index, entry);

@@ -80,9 +80,10 @@ const LABEL_RE = new RegExp(`(${FIELD_LABELS.sort((a, b) => b.length - a.length)
  * Values written after a label on the same line ("姓名：张伟", "姓名 张伟", OCR's "姓名张伟性别男"), cut at the
  * next label. `label` is matched as written, optionally followed by a bracketed note ("申请人（签字）").
  */
-export function fieldValues(text: string, label: string): string[] {
+export function fieldValues(text: string, label: string, opts: { separated?: boolean } = {}): string[] {
   const out: string[] = [];
-  const re = new RegExp(`${label}(?:[（(][^）)\\n]{0,12}[）)])?[\\s:：]*([^\\n]*)`, 'g');
+  // `separated`: the value must follow a colon or a space ("申请人：张伟"), so "与申请人关系：女儿" is no value.
+  const re = new RegExp(`${label}(?:[（(][^）)\\n]{0,12}[）)])?[\\s:：]${opts.separated ? '+' : '*'}([^\\n]*)`, 'g');
   for (const m of text.matchAll(re)) {
     let v = m[1];
     const next = v.search(LABEL_RE);
