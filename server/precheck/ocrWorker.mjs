@@ -1,22 +1,23 @@
-// The OCR worker thread (plain JavaScript so it starts the same under tsx, vitest and node). One PaddleOCR
-// (ONNX) engine per worker, with onnxruntime limited to the threads it is given, so pre-checks never take
-// every core from the chat path. Messages: {id, image: Uint8Array} → {id, lines: [{text, mean, box}]} or
-// {id, error}.
-import { parentPort, workerData } from 'node:worker_threads';
+// The OCR child process (plain JavaScript, so it starts the same under tsx, vitest and node). One PaddleOCR
+// (ONNX) engine, with onnxruntime limited to the threads it is given, so pre-checks never take every core
+// from the chat path. A separate process, not a worker thread: onnxruntime-node's addon is not safe to load
+// in a worker thread while the main thread runs its own sessions (the embedding model): that aborts the
+// whole server. Messages: {id, image: Uint8Array} → {id, lines: [{text, mean, box}]} or {id, error}.
 import Ocr from '@gutenye/ocr-node';
 
-const threads = workerData?.threads ?? 1;
-const ready = Ocr.create({ onnxOptions: { intraOpNumThreads: threads, interOpNumThreads: 1 } });
+const threads = Number(process.env.HUIBAN_OCR_THREADS ?? 1);
+const onnxOptions = { intraOpNumThreads: threads, interOpNumThreads: 1 };
+const ready = Ocr.create({ onnxOptions });
 
-parentPort.on('message', async ({ id, image }) => {
+process.on('message', async ({ id, image }) => {
   try {
     const ocr = await ready;
-    const lines = await ocr.detect(Buffer.from(image.buffer, image.byteOffset, image.byteLength), {
-      onnxOptions: { intraOpNumThreads: threads, interOpNumThreads: 1 },
-    });
-    parentPort.postMessage({ id, lines: lines.map((l) => ({ text: l.text, mean: l.mean, box: l.box })) });
+    const buf = Buffer.from(image.buffer, image.byteOffset, image.byteLength);
+    const lines = await ocr.detect(buf, { onnxOptions });
+    process.send({ id, lines: lines.map((l) => ({ text: l.text, mean: l.mean, box: l.box })) });
   } catch (err) {
-    parentPort.postMessage({ id, error: String(err?.message ?? err) });
+    process.send({ id, error: String(err?.message ?? err) });
   }
 });
-parentPort.postMessage({ ready: true });
+// The parent going away (crash, SIGKILL) closes the channel: leave with it.
+process.on('disconnect', () => process.exit(0));
