@@ -500,3 +500,53 @@ describe('in-scope government questions', () => {
     expect(flagged).toEqual([]);
   });
 });
+
+describe('near-miss categories (offtopic groups of guard.yaml)', () => {
+  // Government-flavoured questions no guide answers: each goes to its category's reply, not to retrieval.
+  const refused: [string, string][] = [
+    ['行政服务中心有没有停车位', '停车'],
+    ['大厅里有厕所吗', '卫生间'],
+    ['驾照扣分了怎么处理', '驾驶证'],
+    ['闯红灯的罚款去哪交', '交通'],
+    ['这届区人大代表都有谁', '人大代表'],
+    ['怎么给市长信箱写信', '信箱'],
+    ['今年社平工资是多少', '工资'],
+    ['国考什么时候报名', '考试'],
+    ['孩子中考分数线是多少', '考试'],
+    ['小区门口路灯坏了找谁修', '路灯'],
+    ['马路上的井盖丢了', '井盖'],
+    ['家里停电了找谁', '水电'],
+    ['快递丢了找谁赔', '快递'],
+  ];
+  it.each(refused)('%s', (q, word) => {
+    const g = guardQuestion(q);
+    expect(g.scope).toBe('offtopic');
+    expect(g.reply).toContain(word);
+    expect([...g.reply!].length).toBeLessThanOrEqual(160);
+    expect(g.reply!.replace(/12345/g, '')).not.toMatch(/\d/);
+  });
+
+  // The same words inside a procedure a guide covers: left to retrieval.
+  const answered = [
+    '经营性停车场备案要什么材料',
+    '网约车驾驶员证怎么办',
+    '道路货物运输许可要提供驾驶证吗',
+    '业主委员会换届改选要备案吗',
+    '失业金是不是按最低工资标准发',
+    '高考期间夜间施工许可能批吗',
+    '城市道路挖掘许可怎么申请',
+    '公司食堂要办食品经营许可吗',
+    '举报安全生产违法有奖励吗',
+    '老人助餐补贴怎么申请',
+    '厕所改造有补贴吗',
+    '教师资格认定要考试吗',
+    '开外卖店要办什么证',
+    // A cue inside a longer word: 区长 in 本区长期, 销分 in 注销分公司, 常住人口 in 常住人口登记卡.
+    '在本区长期居住的单亲妈妈能申请帮扶吗',
+    '注销分公司要什么材料',
+    '新生儿常住人口登记卡怎么办',
+  ];
+  it.each(answered)('%s stays in scope', (q) => {
+    expect(guardQuestion(q).scope).toBe('in-scope');
+  });
+});

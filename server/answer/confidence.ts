@@ -26,6 +26,12 @@ export class CoverageScorer {
     return [...new Set(this.tokenizer.tokenize(question).filter((w) => [...w].length >= 2 && CJK.test(w) && !generic.has(w)))];
   }
 
+  /** The content words as written: a word jieba also cut into parts (第一次 → 第一, 一次) counts once. */
+  wordsOf(question: string): string[] {
+    const words = this.contentWords(question);
+    return words.filter((w) => !words.some((o) => o !== w && o.includes(w)));
+  }
+
   private vocabOf(matterId: string) {
     let v = this.vocab.get(matterId);
     if (!v) {

@@ -89,6 +89,7 @@ type Ranked = { id: string; score: number }[];
  */
 export class Retriever {
   readonly families: VariantFamilies;
+  private readonly names: Map<string, string>;
   private readonly unitAudienceOk: Map<string, Uint8Array>;
   private readonly chunkAudienceOk: Map<string, Uint8Array>;
 
@@ -98,6 +99,7 @@ export class Retriever {
     readonly defaultMode: RetrievalMode = DEFAULT_MODE,
   ) {
     this.families = new VariantFamilies(index.guides);
+    this.names = new Map(index.units.map((u) => [u.id, u.name]));
     const fits = (audience: string[], a: string) => audience.length === 0 || audience.includes(a);
     this.unitAudienceOk = new Map();
     this.chunkAudienceOk = new Map();
@@ -187,6 +189,23 @@ export class Retriever {
       if (matching.length) {
         lead = matching[0];
         tied = matching.slice(1).filter((m) => m.score >= lead.score * p.variantTie);
+        outsider = undefined;
+      }
+    }
+    const bare = this.families.bareBase.get(this.families.familyOf.get(top.id) ?? '');
+    if (bare && tied.length && lead === top) {
+      // A matter and its one variant, the question saying neither: the better match of the two is meant,
+      // with no question back (one registers before one changes or cancels; the ranking already weighs it).
+      tied = [];
+    }
+    if (tied.length) {
+      // The question may still name one of them by what its name says beyond the variant words
+      // (法定代表人要改 → （法定代表人）; 股东把股份转给别人 → （股东及股权转让））: then there is no tie.
+      const options = [...(outsider ? [outsider] : []), lead, ...tied];
+      const named = this.families.echoedName(query, options.map((m) => m.id), this.names);
+      if (named) {
+        lead = options.find((m) => m.id === named)!;
+        tied = [];
         outsider = undefined;
       }
     }
