@@ -8,6 +8,7 @@ import { createApp } from '../server/app.ts';
 import { loadConfig } from '../server/config.ts';
 import { isValidUscc, signatureEmpty } from '../server/precheck/checks.ts';
 import { materialParts } from '../server/precheck/match.ts';
+import { DEFAULT_LIMITS } from '../server/precheck/extract.ts';
 import { Prechecker } from '../server/precheck/precheck.ts';
 import { PrecheckReportSchema } from '../server/precheck/schema.ts';
 import { fieldValues, normalizeExtracted, validityPeriods } from '../server/precheck/text.ts';
@@ -198,6 +199,17 @@ describe('documents as citizens upload them (generated fixtures, OCR)', () => {
     const r = await prechecker.check('wh-040', [fixture(photo!.file)], { today: TODAY });
     const row = r.materials.find((m) => m.files.includes(photo!.file));
     expect(row?.problems.map((p) => p.code)).toContain('expired');
+  });
+
+  it('gives up on a file past its time limit, says so, and goes on with a fresh worker', async () => {
+    const hurried = new Prechecker(index.guideById, { limits: { ...DEFAULT_LIMITS, timeoutMs: 150 } });
+    try {
+      const r = await hurried.check(FOOD, [fixture('IMG_20261108_1432.jpg'), { name: 'rules.txt', data: utf8(RULES.join('\n')) }], { today: TODAY });
+      expect(r.unmatched).toEqual([{ file: 'IMG_20261108_1432.jpg', reason: 'timeout', advice: expect.stringContaining('处理时间过长') }]);
+      expect(r.materials[3]).toMatchObject({ status: 'provided', files: ['rules.txt'] });
+    } finally {
+      await hurried.close();
+    }
   });
 
   it.skipIf(!hasPoppler)('OCRs a scanned PDF page by page (poppler renders it)', async () => {

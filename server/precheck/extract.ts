@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { fileTypeFromBuffer } from 'file-type';
 import sharp from 'sharp';
 import * as yauzl from 'yauzl';
-import { OcrTimeoutError, ocrText, type OcrPool } from './ocr.ts';
+import { ocrText, type Recognizer } from './ocr.ts';
 import { normalizeExtracted } from './text.ts';
 
 /** Why a file could not be used; the reasons of CONTRACTS.md's `unmatched`. */
@@ -86,37 +86,26 @@ const UNREADABLE_IMAGE = new FileProblem(
   '没能从这张图片中识别出文字。如果它是材料的照片，请在光线充足处把材料放平、正对拍摄，确保字迹清晰完整后重新上传。',
 );
 
-/** Text of one uploaded file, within the limits; throws FileProblem when the file cannot be used. */
-export async function extractText(buf: Uint8Array, ocr: OcrPool, limits: ExtractLimits = DEFAULT_LIMITS): Promise<Extracted> {
+/**
+ * Text of one uploaded file, within the limits; throws FileProblem when the file cannot be used. Runs in the
+ * extraction worker process (workerPool.ts), which also enforces the time limit by killing the worker.
+ */
+export async function extractText(buf: Uint8Array, ocr: Recognizer, limits: ExtractLimits = DEFAULT_LIMITS): Promise<Extracted> {
   const kind = await sniff(buf);
   if (!kind) throw UNSUPPORTED;
   const deadline = Date.now() + limits.timeoutMs;
-  const work = (async (): Promise<Extracted> => {
-    switch (kind) {
-      case 'text':
-        return { kind, via: 'text', text: normalizeExtracted(decodeText(buf)!) };
-      case 'docx':
-        return { kind, via: 'docx', text: normalizeExtracted(await docxText(buf, limits)) };
-      case 'pdf':
-        return pdfText(buf, ocr, limits, deadline);
-      case 'image': {
-        const { text, confidence } = await imageText(buf, ocr, limits, deadline);
-        return { kind, via: 'ocr', text, confidence };
-      }
+  switch (kind) {
+    case 'text':
+      return { kind, via: 'text', text: normalizeExtracted(decodeText(buf)!) };
+    case 'docx':
+      return { kind, via: 'docx', text: normalizeExtracted(await docxText(buf, limits)) };
+    case 'pdf':
+      return pdfText(buf, ocr, limits, deadline);
+    case 'image': {
+      const { text, confidence } = await imageText(buf, ocr, limits);
+      return { kind, via: 'ocr', text, confidence };
     }
-  })();
-  return withTimeout(work, limits.timeoutMs);
-}
-
-const TIMEOUT = new FileProblem('timeout', '这个文件处理时间过长，请压缩图片或拆分文件后重新上传。');
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout;
-  const t = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(TIMEOUT), ms)));
-  return Promise.race([p, t]).finally(() => clearTimeout(timer)).catch((e) => {
-    if (e instanceof OcrTimeoutError) throw TIMEOUT;
-    throw e;
-  });
+  }
 }
 
 /** A DOCX's text (mammoth), after checking the zip's declared sizes so a decompression bomb is never inflated. */
@@ -156,7 +145,7 @@ async function docxText(buf: Uint8Array, limits: ExtractLimits): Promise<string>
 const meaningful = (s: string) => s.replace(/[^\p{Script=Han}A-Za-z0-9]/gu, '').length;
 
 /** PDF text layer (pdf.js through unpdf); pages without one (scans) are rendered by poppler and OCR'd. */
-async function pdfText(buf: Uint8Array, ocr: OcrPool, limits: ExtractLimits, deadline: number): Promise<Extracted> {
+async function pdfText(buf: Uint8Array, ocr: Recognizer, limits: ExtractLimits, deadline: number): Promise<Extracted> {
   const { getDocumentProxy } = await import('unpdf');
   let pages: string[];
   try {
@@ -197,7 +186,7 @@ async function pdfText(buf: Uint8Array, ocr: OcrPool, limits: ExtractLimits, dea
   const confidences: number[] = [];
   for (let p = 1; p <= Math.min(pages.length, limits.maxOcrPages); p++) {
     const png = await renderPdfPage(buf, p, deadline);
-    const { text: t, confidence } = await imageText(png, ocr, limits, deadline);
+    const { text: t, confidence } = await imageText(png, ocr, limits);
     out.push(t);
     if (confidence !== undefined) confidences.push(confidence);
   }
@@ -237,7 +226,7 @@ function renderPdfPage(buf: Uint8Array, page: number, deadline: number): Promise
  * OCR of an image. Its size is read from the header first (a pixel bomb is rejected before decoding); the
  * image is turned upright (EXIF), scaled to at most 2000 px and handed to the OCR pool as PNG.
  */
-async function imageText(buf: Uint8Array, ocr: OcrPool, limits: ExtractLimits, deadline: number): Promise<{ text: string; confidence?: number }> {
+async function imageText(buf: Uint8Array, ocr: Recognizer, limits: ExtractLimits): Promise<{ text: string; confidence?: number }> {
   let meta: sharp.Metadata;
   try {
     meta = await sharp(buf, { limitInputPixels: false }).metadata();
@@ -258,7 +247,7 @@ async function imageText(buf: Uint8Array, ocr: OcrPool, limits: ExtractLimits, d
   } catch {
     throw UNREADABLE_IMAGE;
   }
-  const lines = await ocr.recognize(png, Math.max(1000, deadline - Date.now()));
+  const lines = await ocr.recognize(png);
   const good = lines.filter((l) => l.mean >= 0.6 && l.text.trim());
   const text = normalizeExtracted(ocrText(good));
   if (meaningful(text) < 6) throw UNREADABLE_IMAGE;

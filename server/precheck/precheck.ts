@@ -2,9 +2,9 @@ import pLimit from 'p-limit';
 import { materialKind, type Guide } from '../../ingest/guideSchema.ts';
 import { ApiError } from '../errors.ts';
 import { applicantOf, checkDocument, type Parties, type Problem } from './checks.ts';
-import { DEFAULT_LIMITS, extractText, FileProblem, type ExtractLimits, type Extracted, type FileReason } from './extract.ts';
+import { DEFAULT_LIMITS, FileProblem, type ExtractLimits, type Extracted, type FileReason } from './extract.ts';
 import { assignDocuments, profileDocument, scoreMaterials, type DocProfile } from './match.ts';
-import { OcrPool } from './ocr.ts';
+import { ExtractorPool } from './workerPool.ts';
 
 export type MaterialStatus = 'provided' | 'missing' | 'problem' | 'exempt' | 'conditional' | 'optional';
 
@@ -81,13 +81,13 @@ export class Prechecker {
 
   constructor(
     private readonly guideById: Map<string, Guide>,
-    private readonly opts: { ocr?: OcrPool; limits?: ExtractLimits; concurrency?: number; maxQueued?: number } = {},
+    private readonly opts: { extractors?: ExtractorPool; limits?: ExtractLimits; concurrency?: number; maxQueued?: number } = {},
   ) {
     this.limit = pLimit(opts.concurrency ?? 2);
-    this.ocr = opts.ocr ?? new OcrPool(1, 1);
+    this.extractors = opts.extractors ?? new ExtractorPool(1, 1);
   }
 
-  private readonly ocr: OcrPool;
+  private readonly extractors: ExtractorPool;
 
   /** Pre-checks waiting for a slot. */
   get queued() {
@@ -95,7 +95,7 @@ export class Prechecker {
   }
 
   async close() {
-    await this.ocr.close();
+    await this.extractors.close();
   }
 
   check(matterId: string, files: UploadedFile[], options: PrecheckOptions = {}): Promise<PrecheckReport> {
@@ -114,13 +114,13 @@ export class Prechecker {
     const situations = new Set(options.situations ?? []);
     const limits = this.opts.limits ?? DEFAULT_LIMITS;
 
-    // 1. Text of every file, one after the other (OCR is a shared, bounded resource).
+    // 1. Text of every file, one after the other, in the extraction worker process (a shared, bounded resource).
     const read: ({ text: string; via: Extracted['via']; profile: DocProfile } | { problem: FileProblem })[] = [];
     const perFileMs: number[] = [];
     for (const f of files) {
       const t = performance.now();
       try {
-        const x = await extractText(f.data, this.ocr, limits);
+        const x = await this.extractors.extract(f.data, limits);
         read.push({ text: x.text, via: x.via, profile: profileDocument(x.text) });
       } catch (e) {
         if (!(e instanceof FileProblem)) throw e;
