@@ -5,6 +5,7 @@
  *
  *   npx tsx scripts/benchPrecheck.ts [--index DIR] [--runs N]      (also part of `npm run bench`)
  */
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -31,6 +32,18 @@ export interface PrecheckBenchReport {
   serverIdleRssMB: number;
   serverPeakRssMB: number;
   serverVmHwmMB?: number;
+  /** RSS of the server's child processes (the extraction worker with its OCR models) after the runs. */
+  workersRssMB: number;
+}
+
+/** Summed RSS of a process's children (ps), in MB. */
+function childrenRssMB(pid: number): number {
+  try {
+    const out = execFileSync('ps', ['-o', 'rss=', '--ppid', String(pid)], { encoding: 'utf8' });
+    return round(out.split('\n').reduce((a, l) => a + (Number.parseInt(l.trim(), 10) || 0), 0) / 1024);
+  } catch {
+    return 0;
+  }
 }
 
 const kindOf = (f: string) => (/\.(jpe?g|png|webp)$/i.test(f) ? 'photo' : /\.pdf$/i.test(f) ? 'pdf' : /\.docx$/i.test(f) ? 'docx' : 'other');
@@ -95,6 +108,7 @@ export async function runPrecheckBench(opts: { indexDir: string; runs?: number }
       times.push(performance.now() - t);
     }
     done = true;
+    const workersRss = childrenRssMB(server.child.pid!);
     const busy = await during;
     stop = 0;
     rss.stop();
@@ -111,6 +125,7 @@ export async function runPrecheckBench(opts: { indexDir: string; runs?: number }
       serverIdleRssMB: round(idleRss),
       serverPeakRssMB: Math.max(peak, round(rss.peakKB / 1024)),
       serverVmHwmMB: vmHwmMB(server.child.pid!),
+      workersRssMB: workersRss,
     };
   } finally {
     rss.stop();
@@ -124,7 +139,7 @@ export function formatPrecheckBench(r: PrecheckBenchReport): string {
     `Pre-check (${r.matterId}; ${r.files.map((f) => `${f.name} ${f.kind} ${f.kB} KB`).join(', ')}), ${r.runs} runs over HTTP:`,
     `  latency p50 ${r.precheckMs.p50} ms, p95 ${r.precheckMs.p95} ms, max ${r.precheckMs.max} ms (target p95 < 3000 ms)`,
     `  /api/ask idle p50 ${r.chatIdleMs.p50} / p95 ${r.chatIdleMs.p95} ms (n ${r.chatIdleMs.n}); during pre-checks p50 ${r.chatDuringMs.p50} / p95 ${r.chatDuringMs.p95} ms (n ${r.chatDuringMs.n}): ×${r.chatSlowdownP95} at p95 (target ≤ 2)`,
-    `  server RSS idle ${r.serverIdleRssMB} MB, peak ${r.serverPeakRssMB} MB${r.serverVmHwmMB ? `, VmHWM ${r.serverVmHwmMB} MB` : ''}`,
+    `  server RSS idle ${r.serverIdleRssMB} MB, peak ${r.serverPeakRssMB} MB${r.serverVmHwmMB ? `, VmHWM ${r.serverVmHwmMB} MB` : ''}; extraction worker process ${r.workersRssMB} MB`,
   ].join('\n');
 }
 
