@@ -21,33 +21,14 @@ const W = 'huiban-assistant';
 const QUESTION = '办居住证要多久';
 const OPTION = 'wh-040'; // 上海市居住证申领
 
-/** A contract-shaped report (CONTRACTS.md "Pre-check"), used only when the service has no /api/precheck yet. */
-const FAKE_REPORT = {
-  matterId: 'wh-040',
-  summary: '还缺 1 项材料，1 项需要修改。',
-  materials: [
-    { index: 1, name: '居民身份证', status: 'problem', files: ['居民身份证.txt'], problems: [{ code: 'expired', message: '证件已过有效期', advice: '请换领后再办理' }], citation: { n: 1, matterId: 'wh-040', matterName: '上海市居住证申领', section: 'material-1', quote: '居民身份证', url: '/matters/wh-040#material-1' } },
-    { index: 2, name: '居住登记信息', status: 'exempt', files: [], problems: [], citation: { n: 2, matterId: 'wh-040', matterName: '上海市居住证申领', section: 'material-2', quote: '居住登记信息', url: '/matters/wh-040#material-2' } },
-    { index: 4, name: '劳动合同或单位在职证明', status: 'provided', files: ['劳动合同.txt'], problems: [], citation: { n: 3, matterId: 'wh-040', matterName: '上海市居住证申领', section: 'material-4', quote: '劳动合同或单位在职证明', url: '/matters/wh-040#material-4' } },
-    { index: 7, name: '居住证数码相片回执', status: 'missing', files: [], problems: [], citation: { n: 4, matterId: 'wh-040', matterName: '上海市居住证申领', section: 'material-7', quote: '居住证数码相片回执', url: '/matters/wh-040#material-7' } },
-  ],
-  unmatched: [],
-};
-
 describe.skipIf(!hasChromium)('widget in Chromium (host page on another origin)', () => {
   let servers: Servers;
   let browser: Browser;
-  let precheckReal = true;
   const requested: string[] = [];
 
   beforeAll(async () => {
     servers = await startServers();
     browser = await launchBrowser();
-    // The pre-check endpoint is another module's: use it when the service has it, else intercept.
-    const probe = await fetch(`${servers.service}/api/precheck`, { method: 'POST', body: new FormData() });
-    const body = (await probe.json().catch(() => ({}))) as { error?: { code?: string } };
-    precheckReal = !(probe.status === 404 && body.error?.code === 'not_found');
-    if (!precheckReal) console.warn('[browser tests] /api/precheck is not mounted: the pre-check request is intercepted with a contract-shaped report.');
   });
   afterAll(async () => {
     await browser?.close();
@@ -61,11 +42,6 @@ describe.skipIf(!hasChromium)('widget in Chromium (host page on another origin)'
     const page = await context.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
-    if (!precheckReal) {
-      await page.route(`${servers.service}/api/precheck`, (route) =>
-        route.fulfill({ status: 200, contentType: 'application/json', headers: { 'access-control-allow-origin': servers.host }, body: JSON.stringify(FAKE_REPORT) }),
-      );
-    }
     await page.goto(`${servers.host}/${pathAndQuery}`);
     await page.locator(W).waitFor({ state: 'attached' });
     await page.evaluate(() => {
@@ -130,12 +106,12 @@ describe.skipIf(!hasChromium)('widget in Chromium (host page on another origin)'
     const [response] = await Promise.all([page.waitForResponse(`${servers.service}/api/precheck`), page.locator(`${W} .start`).click()]);
     expect(response.status()).toBe(200);
     await page.locator(`${W} .report .summary`).waitFor({ timeout: 30_000 });
-    if (precheckReal) {
-      const report = (await response.json()) as { materials: { index: number; status: string; files: string[] }[] };
-      expect(report.materials.find((m) => m.index === 5)?.status).toBe('missing');
-      expect(report.materials.find((m) => m.index === 6)?.status).toBe('conditional');
-      expect(report.materials.flatMap((m) => m.files)).toContain('劳动合同.txt');
-    }
+    const report = (await response.json()) as { materials: { index: number; status: string; files: string[] }[] };
+    expect(report.materials.find((m) => m.index === 5)?.status).toBe('missing');
+    expect(report.materials.find((m) => m.index === 6)?.status).toBe('conditional');
+    expect(report.materials.flatMap((m) => m.files)).toContain('劳动合同.txt');
+    // The guide's entry is shown with each row: form, copies, requirements.
+    expect(await page.locator(`${W} ol.report li.item[data-index="4"]`).innerText()).toMatch(/原件，1份[\s\S]*加盖用人单位公章/);
     const items = page.locator(`${W} ol.report li.item`);
     expect(await items.count()).toBeGreaterThan(0);
     const statuses = await items.evaluateAll((els) => els.map((e) => e.getAttribute('data-status')));

@@ -253,7 +253,9 @@ export class PrecheckView {
             'li',
             { class: `item status-${m.status}`, 'data-index': m.index, 'data-status': m.status },
             h('span', { class: `status ${m.status}` }, h('span', { 'aria-hidden': 'true' }, `${STATUS_ICON[m.status]} `), t.status[m.status] ?? m.status),
-            h('strong', null, `${m.index}. ${m.name}`),
+            h('strong', null, `${m.index}. ${m.name}`, m.form ? `（${m.form}${m.copies ? `，${m.copies}份` : ''}）` : ''),
+            m.requirements ? h('span', { class: 'req' }, m.requirements) : null,
+            m.question ? h('span', { class: 'req' }, m.question) : null,
             m.files.length ? h('span', { class: 'req' }, t.pcFilesOf, m.files.join('、')) : null,
             m.problems.length
               ? h('ul', { class: 'problems' }, m.problems.map((p) => h('li', null, p.message, p.advice ? h('span', { class: 'req' }, t.pcAdvice, p.advice) : null)))

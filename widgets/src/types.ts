@@ -78,6 +78,12 @@ export interface PrecheckReport {
     files: string[];
     problems: { code: string; message: string; advice: string }[];
     citation?: Citation;
+    /** The guide's material entry (extensions of the contract's report). */
+    form?: string;
+    copies?: number;
+    requirements?: string;
+    /** For a conditional material nobody declared: the question to ask. */
+    question?: string;
   }[];
   unmatched: { file: string; reason: string; advice?: string }[];
   disclaimer?: string;
