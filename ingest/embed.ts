@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { env, pipeline, type FeatureExtractionPipeline } from '@huggingface/transformers';
+import type { FeatureExtractionPipeline } from '@huggingface/transformers';
 
 /** Turns texts into unit vectors with a transformers.js feature-extraction pipeline. */
 export interface Embedder {
@@ -27,6 +27,8 @@ function poolingOf(modelDir: string): 'mean' | 'cls' {
 export async function loadEmbedder(modelDir: string, opts: { batchSize?: number } = {}): Promise<Embedder> {
   const abs = path.resolve(modelDir);
   if (!fs.existsSync(path.join(abs, 'config.json'))) throw new Error(`embedding model folder not found: ${abs}`);
+  // Imported here, not at the top: a server in BM25 mode never loads transformers.js and onnxruntime.
+  const { env, pipeline } = await import('@huggingface/transformers');
   env.allowRemoteModels = false;
   env.allowLocalModels = true;
   env.localModelPath = path.dirname(abs) + path.sep;

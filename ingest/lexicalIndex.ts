@@ -1,4 +1,5 @@
 import MiniSearch from 'minisearch';
+import { Bm25Index } from './bm25.ts';
 import type { Chunk } from './chunk.ts';
 import type { Doc, Guide } from './guideSchema.ts';
 import { guideSections } from './sections.ts';
@@ -90,6 +91,12 @@ export function loadMatterIndex(json: string, tokenizer: LexicalTokenizer): Mini
   return MiniSearch.loadJSON<MatterDoc>(json, matterOptions(tokenizer));
 }
 
+/** The matter index for search (server/retrieval/bm25.ts): MiniSearch's ranking, without its per-search cost. */
+export function loadMatterBm25(json: string, tokenizer: LexicalTokenizer): Bm25Index<string> {
+  const tokenize = matterTokenizer(tokenizer);
+  return Bm25Index.fromMiniSearchJSON<string>(json, { tokenize: (text) => tokenize(text), boost: MATTER_BOOST, bm25: BM25 });
+}
+
 /** A chunk's id in the chunk index is its position in chunks.json. */
 interface ChunkDoc {
   id: number;
@@ -119,4 +126,9 @@ export function buildChunkIndex(chunks: Chunk[], tokenizer: LexicalTokenizer): M
 
 export function loadChunkIndex(json: string, tokenizer: LexicalTokenizer): MiniSearch<ChunkDoc> {
   return MiniSearch.loadJSON<ChunkDoc>(json, chunkOptions(tokenizer));
+}
+
+/** The chunk index for search; a chunk's id is its position in chunks.json. */
+export function loadChunkBm25(json: string, tokenizer: LexicalTokenizer): Bm25Index<number> {
+  return Bm25Index.fromMiniSearchJSON<number>(json, { tokenize: (text) => tokenizer.tokenize(text), boost: CHUNK_BOOST, bm25: BM25 });
 }

@@ -191,13 +191,14 @@ async function benchQueries(indexDir: string): Promise<QueryBench> {
   latency['baseline bigram MiniSearch (chunks)'] = (await timeEach(questions, (q) => bigram.search(q).slice(0, K))).latency;
 
   // Baseline (ii): the query vectors once, then exact kNN and HNSW on the very same vectors.
-  const embedded = await timeEach(questions, async (q) => (await index.embedder.embed([q]))[0]);
+  const dense = await index.dense();
+  const embedded = await timeEach(questions, async (q) => (await dense.embedder.embed([q]))[0]);
   latency['query embedding only'] = embedded.latency;
   const vecs = embedded.results;
   const { dims, vectors, n } = readVectors(indexDir);
   if (n !== index.chunks.length) throw new Error(`vectors.f32 has ${n} rows for ${index.chunks.length} chunks`);
   const exact = await timeEach(vecs, (v) => exactKnn(v, vectors, dims, K));
-  const hnsw = await timeEach(vecs, (v) => index.chunkHnsw.searchKnn(Array.from(v), K).neighbors);
+  const hnsw = await timeEach(vecs, (v) => dense.chunkHnsw.searchKnn(Array.from(v), K).neighbors);
   latency['exact kNN (brute force, chunks)'] = exact.latency;
   latency['HNSW searchKnn (dense.hnsw)'] = hnsw.latency;
 

@@ -1,12 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import hnswlib from 'hnswlib-node';
-import type MiniSearch from 'minisearch';
 import { FILES, INDEX_FORMAT, type Manifest, type MatterUnit } from '../../ingest/build.ts';
 import type { Chunk } from '../../ingest/chunk.ts';
 import { loadEmbedder, type Embedder } from '../../ingest/embed.ts';
 import type { Doc, Guide } from '../../ingest/guideSchema.ts';
-import { loadChunkIndex, loadMatterIndex } from '../../ingest/lexicalIndex.ts';
+import type { Bm25Index } from '../../ingest/bm25.ts';
+import { loadChunkBm25, loadMatterBm25 } from '../../ingest/lexicalIndex.ts';
 import { createLexicalTokenizer, type LexicalTokenizer } from '../../ingest/tokenize.ts';
 
 /** A loaded, read-only index: everything retrieval and answering need, in memory. */
@@ -23,12 +23,21 @@ export interface LoadedIndex {
   /** Chunk positions of each matter, in section order. */
   chunksOf: Map<string, number[]>;
   tokenizer: LexicalTokenizer;
-  matterBm25: MiniSearch;
-  /** Loaded on first use (the section choice rarely needs it): it is the largest index in memory. */
-  chunkBm25: () => MiniSearch;
+  /** Matters (and documents) by BM25. */
+  matterBm25: Bm25Index<string>;
+  /** Chunks by BM25 (a hit's id is the chunk's position in `chunks`): picks the section shown for a matter. */
+  chunkBm25: Bm25Index<number>;
+  /**
+   * The embedding model and the HNSW indexes, loaded on first use: the default BM25 mode never needs them
+   * (they are ~90 MB of the server's memory); hybrid and dense retrieval load them at start (Retriever).
+   */
+  dense: () => Promise<DenseIndex>;
+}
+
+export interface DenseIndex {
+  embedder: Embedder;
   chunkHnsw: hnswlib.HierarchicalNSW;
   matterHnsw: hnswlib.HierarchicalNSW;
-  embedder: Embedder;
 }
 
 export class IndexMissingError extends Error {}
@@ -43,9 +52,14 @@ export function indexExists(dir: string): boolean {
   }
 }
 
-function lazy<T>(make: () => T): () => T {
-  let value: T | undefined;
-  return () => (value ??= make());
+/** Made on first call; a failed load is tried again on the next call. */
+function lazyAsync<T>(make: () => Promise<T>): () => Promise<T> {
+  let value: Promise<T> | undefined;
+  return () =>
+    (value ??= make().catch((err) => {
+      value = undefined;
+      throw err;
+    }));
 }
 
 function readHnsw(file: string, dims: number, ef: number): hnswlib.HierarchicalNSW {
@@ -79,10 +93,12 @@ export async function loadIndex(dir: string, opts: { ef?: number } = {}): Promis
     chunks,
     chunksOf,
     tokenizer,
-    matterBm25: loadMatterIndex(read(FILES.matterBm25), tokenizer),
-    chunkBm25: lazy(() => loadChunkIndex(read(FILES.chunkBm25), tokenizer)),
-    chunkHnsw: readHnsw(path.join(dir, FILES.hnsw), dims, ef),
-    matterHnsw: readHnsw(path.join(dir, FILES.matterHnsw), dims, ef),
-    embedder: await loadEmbedder(modelDir),
+    matterBm25: loadMatterBm25(read(FILES.matterBm25), tokenizer),
+    chunkBm25: loadChunkBm25(read(FILES.chunkBm25), tokenizer),
+    dense: lazyAsync(async () => ({
+      embedder: await loadEmbedder(modelDir),
+      chunkHnsw: readHnsw(path.join(dir, FILES.hnsw), dims, ef),
+      matterHnsw: readHnsw(path.join(dir, FILES.matterHnsw), dims, ef),
+    })),
   };
 }

@@ -1,6 +1,6 @@
 import type { Audience } from '../../ingest/guideSchema.ts';
 import { sectionAnswers, sectionIntents } from './fields.ts';
-import type { LoadedIndex } from './loadIndex.ts';
+import type { DenseIndex, LoadedIndex } from './loadIndex.ts';
 import { VariantFamilies } from './variants.ts';
 
 /** A search hit (CONTRACTS.md): for a document, matterId is the document id. */
@@ -64,11 +64,12 @@ export const RETRIEVAL_PARAMS = {
   /** Chunks taken from each strategy to pick the section shown for a matter. */
   chunkCandidates: 200,
   /**
-   * Chunk BM25 in the section choice, besides the chunk vectors and the section cues. Off: on the eval sets
-   * it changed no metric and cost a fifth of the request time (scripts/benchHttp.ts profile); it is still
-   * used when the question has no vector.
+   * Chunk BM25 in the section choice, besides the section cues (and the chunk vectors in hybrid or dense
+   * mode). On: on the eval sets chunk BM25 and chunk vectors pick sections equally well (no metric moved),
+   * and BM25 needs no query embedding, so the default BM25 mode loads no model at all (~90 MB less RSS,
+   * ~1 ms less per question). Off: the query is embedded for the section choice in every mode.
    */
-  sectionLexical: false,
+  sectionLexical: true,
   /** Reciprocal rank fusion constant (Cormack et al. 2009); small: the top ranks decide. */
   rrfK: 5,
   /** Weight of the dense ranking against the lexical one (0.1: best hybrid on the dev set). */
@@ -92,6 +93,8 @@ export class Retriever {
   private readonly names: Map<string, string>;
   private readonly unitAudienceOk: Map<string, Uint8Array>;
   private readonly chunkAudienceOk: Map<string, Uint8Array>;
+  /** Position in `index.units` of each document of the matter BM25 index. */
+  private readonly bm25Unit: Int32Array;
 
   constructor(
     readonly index: LoadedIndex,
@@ -100,6 +103,9 @@ export class Retriever {
   ) {
     this.families = new VariantFamilies(index.guides);
     this.names = new Map(index.units.map((u) => [u.id, u.name]));
+    this.bm25Unit = Int32Array.from(index.matterBm25.ids, (id) => index.unitPos.get(id) ?? -1);
+    // Load the model and HNSW now when every question will need them, not on the first question.
+    if (defaultMode !== 'bm25' || !params.sectionLexical) index.dense().catch(() => undefined);
     const fits = (audience: string[], a: string) => audience.length === 0 || audience.includes(a);
     this.unitAudienceOk = new Map();
     this.chunkAudienceOk = new Map();
@@ -122,32 +128,33 @@ export class Retriever {
   /** Lexical ranking of matters. */
   lexicalMatters(query: string, audience?: Audience): Ranked {
     const ok = this.unitFilter(audience);
-    const res = this.index.matterBm25.search(query, ok ? { filter: (r) => ok(this.index.unitPos.get(r.id as string)!) } : {});
-    return res.slice(0, this.params.candidates).map((r) => ({ id: r.id as string, score: r.score }));
+    const res = this.index.matterBm25.search(query, { filter: ok && ((doc) => ok(this.bm25Unit[doc])), limit: this.params.candidates });
+    return res.map((r) => ({ id: r.id, score: r.score }));
   }
 
   /** Dense ranking of matters by their vectors. */
-  denseMatters(vec: Float32Array, audience?: Audience): Ranked {
-    const n = Math.min(this.params.candidates, this.index.matterHnsw.getCurrentCount());
-    const res = this.index.matterHnsw.searchKnn(Array.from(vec), n, this.unitFilter(audience));
+  denseMatters(vec: Float32Array, dense: DenseIndex, audience?: Audience): Ranked {
+    const n = Math.min(this.params.candidates, dense.matterHnsw.getCurrentCount());
+    const res = dense.matterHnsw.searchKnn(Array.from(vec), n, this.unitFilter(audience));
     return res.neighbors
       .map((label, i) => ({ id: this.index.units[label].id, score: 1 - res.distances[i] }))
       .sort((a, b) => b.score - a.score);
   }
 
   /** Chunk positions by fused BM25 and dense rank: which section of a matter answers the question. */
-  private rankChunks(query: string, vec: Float32Array | null, audience?: Audience): Map<number, number> {
+  private rankChunks(query: string, vec: Float32Array | null, dense: DenseIndex | undefined, audience?: Audience): Map<number, number> {
     const fused = new Map<number, number>();
     const add = (list: number[]) =>
       list.forEach((i, rank) => fused.set(i, (fused.get(i) ?? 0) + 1 / (this.params.rrfK + rank + 1)));
     const ok = this.chunkFilter(audience);
     if (this.params.sectionLexical || !vec) {
-      const lex = this.index.chunkBm25().search(query, ok ? { filter: (r) => ok(r.id as number) } : {});
-      add(lex.slice(0, this.params.chunkCandidates).map((r) => r.id as number));
+      const bm25 = this.index.chunkBm25;
+      const lex = bm25.search(query, { filter: ok && ((doc) => ok(bm25.ids[doc])), limit: this.params.chunkCandidates });
+      add(lex.map((r) => r.id));
     }
-    if (vec) {
-      const n = Math.min(this.params.chunkCandidates, this.index.chunkHnsw.getCurrentCount());
-      const res = this.index.chunkHnsw.searchKnn(Array.from(vec), n, ok);
+    if (vec && dense) {
+      const n = Math.min(this.params.chunkCandidates, dense.chunkHnsw.getCurrentCount());
+      const res = dense.chunkHnsw.searchKnn(Array.from(vec), n, ok);
       add(res.neighbors.map((label, i) => [label, res.distances[i]] as const).sort((a, b) => a[1] - b[1]).map(([l]) => l));
     }
     return fused;
@@ -233,12 +240,14 @@ export class Retriever {
     if (mode !== 'dense') lists.push({ ranked: lexical, weight: 1 });
     lap('bm25');
     let vec: Float32Array | null = null;
+    let dense: DenseIndex | undefined;
     if (mode !== 'bm25') {
-      [vec] = await this.index.embedder.embed([query]);
+      dense = await this.index.dense();
+      [vec] = await dense.embedder.embed([query]);
       lap('embed');
       // A question the model has no vector for (no known token) contributes no dense ranking.
       if (!vec.some((x) => x !== 0)) vec = null;
-      if (vec) lists.push({ ranked: this.denseMatters(vec, opts.audience), weight: mode === 'dense' ? 1 : p.denseWeight });
+      if (vec) lists.push({ ranked: this.denseMatters(vec, dense, opts.audience), weight: mode === 'dense' ? 1 : p.denseWeight });
       lap('dense');
     }
 
@@ -254,10 +263,11 @@ export class Retriever {
 
     const top = scored.slice(0, k);
     if (opts.sections !== false && !vec && !this.params.sectionLexical) {
-      [vec] = await this.index.embedder.embed([query]);
+      dense = await this.index.dense();
+      [vec] = await dense.embedder.embed([query]);
       if (!vec.some((x) => x !== 0)) vec = null;
     }
-    const chunkScores = opts.sections === false ? new Map<number, number>() : this.rankChunks(query, vec, opts.audience);
+    const chunkScores = opts.sections === false ? new Map<number, number>() : this.rankChunks(query, vec, dense, opts.audience);
     // Within a matter, a chunk of the section the question asks about (材料 → materials) comes first.
     const sections = sectionIntents(query);
     const rank = (i: number) => (sectionAnswers(this.index.chunks[i].section, sections) ? 1 : 0) + (chunkScores.get(i) ?? 0);
