@@ -8,7 +8,7 @@ import { createApp } from '../server/app.ts';
 import { loadConfig } from '../server/config.ts';
 import { isValidUscc, signatureEmpty } from '../server/precheck/checks.ts';
 import { materialParts } from '../server/precheck/match.ts';
-import { DEFAULT_LIMITS } from '../server/precheck/extract.ts';
+import { DEFAULT_LIMITS } from '../server/precheck/limits.ts';
 import { Prechecker } from '../server/precheck/precheck.ts';
 import { PrecheckReportSchema } from '../server/precheck/schema.ts';
 import { fieldValues, normalizeExtracted, validityPeriods } from '../server/precheck/text.ts';

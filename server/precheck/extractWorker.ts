@@ -4,7 +4,8 @@
 // file costs only this process (the pool kills and replaces it). A process, not a worker thread: onnxruntime-
 // node in a worker thread beside the server's embedding session aborted the server.
 // Messages: {id, data: Uint8Array, limits} → {id, result: Extracted} | {id, problem: {reason, advice}} | {id, error}.
-import { extractText, FileProblem, type ExtractLimits } from './extract.ts';
+import { extractText } from './extract.ts';
+import { FileProblem, type ExtractLimits } from './limits.ts';
 import { LocalOcr } from './ocr.ts';
 
 const ocr = new LocalOcr(Number(process.env.HUIBAN_OCR_THREADS ?? 1));

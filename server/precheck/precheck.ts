@@ -2,7 +2,7 @@ import pLimit from 'p-limit';
 import { materialKind, type Guide } from '../../ingest/guideSchema.ts';
 import { ApiError } from '../errors.ts';
 import { applicantOf, checkDocument, type Parties, type Problem } from './checks.ts';
-import { DEFAULT_LIMITS, FileProblem, type ExtractLimits, type Extracted, type FileReason } from './extract.ts';
+import { DEFAULT_LIMITS, FileProblem, type ExtractLimits, type Extracted, type FileReason } from './limits.ts';
 import { assignDocuments, profileDocument, scoreMaterials, type DocProfile } from './match.ts';
 import { ExtractorPool } from './workerPool.ts';
 

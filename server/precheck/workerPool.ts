@@ -1,7 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_LIMITS, FileProblem, type ExtractLimits, type Extracted } from './extract.ts';
+import { DEFAULT_LIMITS, FileProblem, type ExtractLimits, type Extracted } from './limits.ts';
 
 interface Job {
   id: number;
