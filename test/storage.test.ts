@@ -122,6 +122,20 @@ describe('storage: conversations and answers', () => {
     expect(() => s.saveAnswer(answer('a1', 'c1'))).toThrow(/UNIQUE/);
     expect(s.getAnswer('a1')?.mode).toBe('llm'); // the duplicate did not replace it
   });
+
+  it('stores a question and its answer together, or nothing of them', () => {
+    const s = store(tmpDir(), { now: () => 1_700_000_000_000 });
+    s.saveExchange({ channel: 'kiosk', audience: '个人' }, '居住证要带什么？', answer('a1', 'c1'));
+    expect(s.recentMessages('c1', 5)).toEqual([
+      { role: 'user', content: '居住证要带什么？' },
+      { role: 'assistant', content: '办理居住证需要：身份证、居住证明。' },
+    ]);
+    expect(s.getAnswer('a1')?.conversationId).toBe('c1');
+    // A second exchange whose answer cannot be stored (same answerId) leaves no half of itself behind.
+    expect(() => s.saveExchange({ channel: 'portal' }, '那要多久？', answer('a1', 'c1'))).toThrow(/UNIQUE/);
+    expect(s.recentMessages('c1', 5)).toHaveLength(2);
+    expect(s.stats()).toMatchObject({ conversations: 1, answers: 1 });
+  });
 });
 
 describe('storage: feedback', () => {

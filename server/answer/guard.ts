@@ -91,9 +91,20 @@ function fold(s: string): string {
 
 const ASCII_WORD = /[a-z0-9]/;
 
+// The phrases are the guard's configured cues, looked up thousands of times per question: fold each once.
+const FOLDED = new Map<string, string>();
+function foldedPhrase(phrase: string): string {
+  let p = FOLDED.get(phrase);
+  if (p === undefined) {
+    p = fold(phrase);
+    if (FOLDED.size < 20_000) FOLDED.set(phrase, p);
+  }
+  return p;
+}
+
 /** Where `phrase` occurs in `hay` (already folded), from `from` on; an English phrase only as whole words. */
 function phraseAt(hay: string, phrase: string, from = 0): number {
-  const p = fold(phrase);
+  const p = foldedPhrase(phrase);
   const wordStart = ASCII_WORD.test(p[0]);
   const wordEnd = ASCII_WORD.test(p[p.length - 1]);
   for (let i = hay.indexOf(p, from); i >= 0; i = hay.indexOf(p, i + 1)) {

@@ -19,10 +19,7 @@ export class AnswerService {
     const a = result.answer;
     if (this.store) {
       try {
-        this.store.upsertConversation(a.conversationId, { channel, audience: req.audience });
-        this.store.addMessage(a.conversationId, 'user', result.redactedQuestion);
-        this.store.addMessage(a.conversationId, 'assistant', a.answer);
-        this.store.saveAnswer({
+        this.store.saveExchange({ channel, audience: req.audience }, result.redactedQuestion, {
           answerId: a.answerId,
           conversationId: a.conversationId,
           questionRedacted: result.redactedQuestion,

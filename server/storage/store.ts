@@ -85,6 +85,11 @@ export interface Store {
   recentMessages(conversationId: string, limit: number): { role: Role; content: string }[];
   /** Stores an answer (creates its conversation if needed); a duplicate answerId throws. */
   saveAnswer(a: AnswerRecord): void;
+  /**
+   * One question and its answer in one transaction (one commit instead of four): the conversation's
+   * channel/audience as in upsertConversation, the question and the answer text as messages, the answer.
+   */
+  saveExchange(meta: { channel?: string; audience?: string }, questionRedacted: string, a: AnswerRecord): void;
   hasAnswer(answerId: string): boolean;
   getAnswer(answerId: string): StoredAnswer | undefined;
   /**
@@ -238,8 +243,7 @@ export function openStore(dataDir: string, opts: StoreOptions = {}): Store {
     st.touchConversation.run(conversationId, t, t);
     st.insertMessage.run(conversationId, role, content, t);
   });
-  const saveAnswerTx = db.transaction((a: AnswerRecord, t: number) => {
-    st.touchConversation.run(a.conversationId, t, t);
+  const insertAnswer = (a: AnswerRecord, t: number) =>
     st.insertAnswer.run(
       a.answerId,
       a.conversationId,
@@ -252,6 +256,15 @@ export function openStore(dataDir: string, opts: StoreOptions = {}): Store {
       JSON.stringify(a.timings),
       t,
     );
+  const saveAnswerTx = db.transaction((a: AnswerRecord, t: number) => {
+    st.touchConversation.run(a.conversationId, t, t);
+    insertAnswer(a, t);
+  });
+  const saveExchangeTx = db.transaction((meta: { channel?: string; audience?: string }, question: string, a: AnswerRecord, t: number) => {
+    st.upsertConversation.run(a.conversationId, meta.channel ?? null, meta.audience ?? null, t, t);
+    st.insertMessage.run(a.conversationId, 'user', question, t);
+    st.insertMessage.run(a.conversationId, 'assistant', a.answerText, t);
+    insertAnswer(a, t);
   });
   const saveFeedbackTx = feedbackDb.transaction((f: FeedbackRecord, t: number): number => {
     if (!st.fbAnswerExists.get(f.answerId)) throw new UnknownAnswerError(f.answerId);
@@ -338,6 +351,10 @@ export function openStore(dataDir: string, opts: StoreOptions = {}): Store {
     saveAnswer(a) {
       assertOpen();
       saveAnswerTx(a, now());
+    },
+    saveExchange(meta, questionRedacted, a) {
+      assertOpen();
+      saveExchangeTx(meta, questionRedacted, a, now());
     },
     hasAnswer(answerId) {
       assertOpen();
