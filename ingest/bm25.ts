@@ -122,6 +122,38 @@ export class Bm25Index<Id extends string | number = string> {
   }
 
   /**
+   * The scores `search` would give these documents (0 for a document matching no term), looked up in the
+   * postings by binary search: for a few dozen documents, far cheaper than scoring the whole index.
+   */
+  scoreDocs(query: string, docs: readonly number[]): Float64Array {
+    const out = new Float64Array(docs.length);
+    const matched = new Int32Array(docs.length);
+    const seen = new Set<string>();
+    for (const term of this.tokenize(query)) {
+      const p = term ? this.postings.get(term) : undefined;
+      if (!p) continue;
+      const distinct = !seen.has(term);
+      seen.add(term);
+      docs.forEach((doc, j) => {
+        let lo = 0;
+        let hi = p.docs.length - 1;
+        while (lo <= hi) {
+          const mid = (lo + hi) >> 1;
+          if (p.docs[mid] < doc) lo = mid + 1;
+          else if (p.docs[mid] > doc) hi = mid - 1;
+          else {
+            out[j] += p.weights[mid];
+            if (distinct) matched[j]++;
+            return;
+          }
+        }
+      });
+    }
+    for (let j = 0; j < docs.length; j++) out[j] *= matched[j];
+    return out;
+  }
+
+  /**
    * Documents matching any term of the query, best first (equal scores: the first matched first, as in
    * MiniSearch). With `limit`, only the best `limit` (and any tied with the last of them).
    */

@@ -95,6 +95,8 @@ export class Retriever {
   private readonly chunkAudienceOk: Map<string, Uint8Array>;
   /** Position in `index.units` of each document of the matter BM25 index. */
   private readonly bm25Unit: Int32Array;
+  /** Document of the chunk BM25 index of each chunk position. */
+  private readonly bm25Chunk: Int32Array;
 
   constructor(
     readonly index: LoadedIndex,
@@ -104,6 +106,8 @@ export class Retriever {
     this.families = new VariantFamilies(index.guides);
     this.names = new Map(index.units.map((u) => [u.id, u.name]));
     this.bm25Unit = Int32Array.from(index.matterBm25.ids, (id) => index.unitPos.get(id) ?? -1);
+    this.bm25Chunk = new Int32Array(index.chunks.length).fill(-1);
+    index.chunkBm25.ids.forEach((chunk, doc) => (this.bm25Chunk[chunk] = doc));
     // Load the model and HNSW now when every question will need them, not on the first question.
     if (defaultMode !== 'bm25' || !params.sectionLexical) index.dense().catch(() => undefined);
     const fits = (audience: string[], a: string) => audience.length === 0 || audience.includes(a);
@@ -142,13 +146,18 @@ export class Retriever {
   }
 
   /** Chunk positions by fused BM25 and dense rank: which section of a matter answers the question. */
-  private rankChunks(query: string, vec: Float32Array | null, dense: DenseIndex | undefined, audience?: Audience): Map<number, number> {
+  private rankChunks(query: string, vec: Float32Array | null, dense: DenseIndex | undefined, matters: string[], audience?: Audience): Map<number, number> {
     const fused = new Map<number, number>();
     const add = (list: number[]) =>
       list.forEach((i, rank) => fused.set(i, (fused.get(i) ?? 0) + 1 / (this.params.rrfK + rank + 1)));
     const ok = this.chunkFilter(audience);
-    if (this.params.sectionLexical || !vec) {
-      const bm25 = this.index.chunkBm25;
+    const bm25 = this.index.chunkBm25;
+    if (!vec) {
+      // BM25 alone: only the chunks of the matters being shown compete (a hundred, not all 8,861).
+      const own = matters.flatMap((id) => this.index.chunksOf.get(id) ?? []).filter((i) => !ok || ok(i));
+      const scores = bm25.scoreDocs(query, own.map((i) => this.bm25Chunk[i]));
+      add(own.map((i, j) => [i, scores[j]] as const).filter(([, x]) => x > 0).sort((a, b) => b[1] - a[1] || a[0] - b[0]).map(([i]) => i));
+    } else if (this.params.sectionLexical) {
       const lex = bm25.search(query, { filter: ok && ((doc) => ok(bm25.ids[doc])), limit: this.params.chunkCandidates });
       add(lex.map((r) => r.id));
     }
@@ -267,7 +276,7 @@ export class Retriever {
       [vec] = await dense.embedder.embed([query]);
       if (!vec.some((x) => x !== 0)) vec = null;
     }
-    const chunkScores = opts.sections === false ? new Map<number, number>() : this.rankChunks(query, vec, dense, opts.audience);
+    const chunkScores = opts.sections === false ? new Map<number, number>() : this.rankChunks(query, vec, dense, top.map((m) => m.id), opts.audience);
     // Within a matter, a chunk of the section the question asks about (材料 → materials) comes first.
     const sections = sectionIntents(query);
     const rank = (i: number) => (sectionAnswers(this.index.chunks[i].section, sections) ? 1 : 0) + (chunkScores.get(i) ?? 0);
