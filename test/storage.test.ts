@@ -2,7 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DB_FILE, SCHEMA_VERSION, openStore, UnknownAnswerError, type AnswerRecord, type Store } from '../server/storage/store.ts';
 import { tmpDir } from './helpers.ts';
 
@@ -131,10 +131,27 @@ describe('storage: conversations and answers', () => {
       { role: 'assistant', content: '办理居住证需要：身份证、居住证明。' },
     ]);
     expect(s.getAnswer('a1')?.conversationId).toBe('c1');
-    // A second exchange whose answer cannot be stored (same answerId) leaves no half of itself behind.
-    expect(() => s.saveExchange({ channel: 'portal' }, '那要多久？', answer('a1', 'c1'))).toThrow(/UNIQUE/);
-    expect(s.recentMessages('c1', 5)).toHaveLength(2);
-    expect(s.stats()).toMatchObject({ conversations: 1, answers: 1 });
+    // An exchange whose answer cannot be stored (same answerId) leaves no half of itself behind, and the
+    // exchange queued after it is written all the same.
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    s.saveExchange({ channel: 'portal' }, '那要多久？', answer('a1', 'c1'));
+    s.saveExchange({}, '要带户口本吗？', answer('a2', 'c1', { answerText: '不需要。' }));
+    expect(s.recentMessages('c1', 5).map((m) => m.content)).toEqual(['居住证要带什么？', '办理居住证需要：身份证、居住证明。', '要带户口本吗？', '不需要。']);
+    expect(s.stats()).toMatchObject({ conversations: 1, answers: 2, auditQueued: 0 });
+    expect(errors.mock.calls.flat().join(' ')).toMatch(/answer a1 not stored: SQLITE_CONSTRAINT/);
+    expect(errors.mock.calls.flat().join(' ')).not.toMatch(/那要多久/);
+    errors.mockRestore();
+  });
+
+  it('queues answered questions and writes them together; a look-up or a rating sees them at once', () => {
+    const dir = tmpDir();
+    const s = store(dir, { auditFlushMs: 60_000 });
+    s.saveExchange({ channel: 'hall' }, '问题', answer('a1', 'c1'));
+    expect(count(peer(dir), 'answers')).toBe(0); // still queued: no commit per request
+    expect(s.stats().auditQueued).toBe(1);
+    expect(s.saveFeedback({ answerId: 'a1', rating: 'up' }).id).toBeGreaterThan(0); // rating flushes first
+    expect(count(peer(dir), 'answers')).toBe(1);
+    expect(count(peer(dir), 'messages')).toBe(2);
   });
 });
 
