@@ -130,10 +130,18 @@ export interface Server {
   linesAfterReady: () => number;
 }
 
+/** The arguments `npm start` gives node (its heap cap included), so the bench measures that very server. */
+export function startArgs(): string[] {
+  const start: string = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).scripts.start;
+  const [cmd, ...args] = start.trim().split(/\s+/);
+  if (cmd !== 'node') throw new Error(`npm start is expected to run node, not: ${start}`);
+  return args;
+}
+
 export async function startServer(indexDir: string, dataDir: string): Promise<Server> {
   const port = await freePort();
   const t0 = performance.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+  const child = spawn(process.execPath, startArgs(), {
     cwd: ROOT,
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', INDEX_DIR: indexDir, DATA_DIR: dataDir, RATE_LIMIT_PER_MIN: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
