@@ -13,10 +13,11 @@ import { writeReports, type EvalSummary } from './report.ts';
 import { evalRetrieval, type RetrievalReport } from './retrievalEval.ts';
 import { evalPrecheck, readPrecheckCases } from './precheckEval.ts';
 import { Prechecker } from '../server/precheck/precheck.ts';
-import { ExtractorPool } from '../server/precheck/workerPool.ts';
+import { CachedExtractorPool } from './extractCache.ts';
 import { readRows } from './rows.ts';
 
 // npm run eval -- [--only retrieval|answers|precheck] [--mode extractive|llm] [--ci] [--index DIR] [--no-external]
+//                 [--fresh-extract]
 const { values } = parseArgs({
   options: {
     only: { type: 'string' },
@@ -24,6 +25,8 @@ const { values } = parseArgs({
     index: { type: 'string', default: process.env.INDEX_DIR ?? '.index' },
     knowledge: { type: 'string', default: process.env.KNOWLEDGE_DIR ?? 'knowledge' },
     'no-external': { type: 'boolean', default: false },
+    /** Extract the pre-check fixtures' text again instead of reading evals/.cache/extract. */
+    'fresh-extract': { type: 'boolean', default: false },
     mode: { type: 'string', default: 'extractive' },
   },
 });
@@ -110,9 +113,11 @@ if (run('answers')) {
 // Material pre-check over the generated documents (evals/fixtures/precheck), judged on the fixtures' fixed day.
 const precheckFile = 'evals/datasets/precheck.jsonl';
 if (run('precheck') && fs.existsSync(precheckFile)) {
-  // Two cases at a time over two extraction workers (one per core), each fixture file read once (cases share
-  // files): statuses are what is scored here; pre-check latency is measured by `npm run bench` (cold files).
-  const prechecker = new Prechecker(index.guideById, { concurrency: 2, extractors: new ExtractorPool(2, 1, true) });
+  // Two cases at a time over two extraction workers (one per core), each fixture file's text extracted once
+  // and kept for the next run (evals/extractCache.ts): statuses are what is scored here; pre-check latency is
+  // measured by `npm run bench` (cold files).
+  const extractors = new CachedExtractorPool(2, 1, { cacheRoot: 'evals/.cache/extract', fresh: values['fresh-extract'] });
+  const prechecker = new Prechecker(index.guideById, { concurrency: 2, extractors });
   const r = await evalPrecheck(prechecker, readPrecheckCases(precheckFile), { today: PRECHECK_TODAY, parallel: 2 });
   await prechecker.close();
   console.log(`\n材料预审评测（${r.cases} 个案例，${r.materials} 项材料）`);
@@ -120,6 +125,7 @@ if (run('precheck') && fs.existsSync(precheckFile)) {
   console.log('|---|---|---|---|---|---|---|');
   console.log(`| ${fmt(r.statusAccuracy)} | ${fmt(r.completeRecall)} | ${r.falseComplete} | ${fmt(r.photoAccuracy)} | ${fmt(r.fileAccuracy)} | ${fmt(r.unmatchedRecall)} | ${r.latency.p50}/${r.latency.p95} |`);
   console.log(`按预期状态：${Object.entries(r.byStatus).map(([s, v]) => `${s} ${fmt(v.accuracy)}（${v.n}）`).join('，')}`);
+  console.log(`文件文字：${extractors.hits} 个取自缓存（evals/.cache/extract），${extractors.misses} 个本次提取${extractors.hits ? '；每案耗时不含这些文件的提取，重新提取用 --fresh-extract' : ''}`);
   summary.precheck = r;
   if (thresholds.precheck) guard(r as unknown as Record<string, number>, thresholds.precheck.min, thresholds.precheck.max);
 }

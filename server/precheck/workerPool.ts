@@ -1,5 +1,4 @@
 import { fork, type ChildProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_LIMITS, FileProblem, type ExtractLimits, type Extracted } from './limits.ts';
 
@@ -28,31 +27,13 @@ export class ExtractorPool {
   private nextId = 1;
   private closed = false;
 
-  /** Results by content hash, when memoising (see the constructor). */
-  private memo?: Map<string, Promise<Extracted>>;
-
-  /**
-   * `memoise`: remember each file's text by its content hash, for evaluation runs that read the same fixture
-   * files in many cases. Never in the service: uploaded documents are not kept.
-   */
   constructor(
     private readonly size = 1,
     private readonly ocrThreads = 1,
-    memoise = false,
-  ) {
-    if (memoise) this.memo = new Map();
-  }
+  ) {}
 
   /** The text of one file (or a FileProblem: unsupported, too-large, timeout, unreadable). */
   extract(data: Uint8Array, limits: ExtractLimits = DEFAULT_LIMITS): Promise<Extracted> {
-    if (!this.memo) return this.enqueue(data, limits);
-    const key = createHash('sha256').update(data).update(JSON.stringify(limits)).digest('hex');
-    let p = this.memo.get(key);
-    if (!p) this.memo.set(key, (p = this.enqueue(data, limits)));
-    return p;
-  }
-
-  private enqueue(data: Uint8Array, limits: ExtractLimits): Promise<Extracted> {
     if (this.closed) return Promise.reject(new Error('extractor pool closed'));
     return new Promise((resolve, reject) => {
       this.queue.push({ id: this.nextId++, data, limits, resolve, reject });
