@@ -10,11 +10,16 @@ import { mean, percentile } from '../evals/metrics.ts';
 import { readRows } from '../evals/rows.ts';
 
 /**
- * The HTTP load run of `npm run bench` (also `npx tsx scripts/benchHttp.ts [--index .index] [--duration 10]
- * [--json]`): the real service in a child process (its own event loop and core), rate limit off, ~50 rotating
+ * The HTTP load run of `npm run bench` (also `node --max-semi-space-size=64 --import tsx scripts/benchHttp.ts
+ * [--index .index] [--duration 10] [--json]`): the real service in a child process started with `npm start`'s
+ * own node arguments (its own event loop and core), rate limit off, ~50 rotating
  * dev-set questions. Runs after a 3 s warm-up: /api/ask closed loop (50 connections), /api/ask autocannon
  * overallRate 200/s (50 connections), /api/ask paced at 200/s and 100/s (own client, evenly spaced sends),
  * /api/chat closed loop (20 connections, read to the end of the stream). Measurements, never assertions.
+ *
+ * The load generator shares the 2 cores with the server, so its own garbage collection is server time lost:
+ * with node's default young generation autocannon's GC held the server at ~590 req/s (overallRate 200/s p95
+ * 116–131 ms); with a 64 MB semi-space for this process (the server's flags unchanged) 828 req/s, p95 90 ms.
  *
  * Latency percentiles are computed here, exactly (nearest rank), from every response time autocannon
  * reports (its `response` event); autocannon's own histogram only offers p50/p90/p97.5/p99, and in
