@@ -149,6 +149,8 @@ describe('storage: conversations and answers', () => {
     s.saveExchange({ channel: 'hall' }, '问题', answer('a1', 'c1'));
     expect(count(peer(dir), 'answers')).toBe(0); // still queued: no commit per request
     expect(s.stats().auditQueued).toBe(1);
+    expect(s.recentMessages('other', 5)).toEqual([]); // another conversation's history: nothing to flush
+    expect(count(peer(dir), 'answers')).toBe(0);
     expect(s.saveFeedback({ answerId: 'a1', rating: 'up' }).id).toBeGreaterThan(0); // rating flushes first
     expect(count(peer(dir), 'answers')).toBe(1);
     expect(count(peer(dir), 'messages')).toBe(2);

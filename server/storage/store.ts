@@ -327,6 +327,10 @@ export function openStore(dataDir: string, opts: StoreOptions = {}): Store {
       });
     }
   };
+  /** Writes the queue first when it holds an answered question that a read is about. */
+  const flushFor = (about: (a: AnswerRecord) => boolean) => {
+    if (queue.some((w) => w.kind === 'exchange' && about(w.answer))) flush();
+  };
   const enqueue = (w: Queued) => {
     queue.push(w);
     if (queue.length >= auditBatch) flushQuietly();
@@ -366,22 +370,25 @@ export function openStore(dataDir: string, opts: StoreOptions = {}): Store {
   const store: Store = {
     upsertConversation(id, meta) {
       assertOpen();
+      flush(); // after what is queued, in order
       const t = now();
       st.upsertConversation.run(id, meta.channel ?? null, meta.audience ?? null, t, t);
     },
     addMessage(conversationId, role, contentRedacted) {
       assertOpen();
+      flush(); // after what is queued, in order
       addMessageTx(conversationId, role, contentRedacted, now());
     },
     recentMessages(conversationId, limit) {
       assertOpen();
-      flush();
+      flushFor((a) => a.conversationId === conversationId);
       const n = Math.max(0, Math.floor(limit)); // SQLite reads a negative LIMIT as "no limit"
       if (n === 0) return [];
       return st.recentMessages.all(conversationId, n) as { role: Role; content: string }[];
     },
     saveAnswer(a) {
       assertOpen();
+      flush(); // after what is queued, in order
       saveAnswerTx(a, now());
     },
     saveExchange(meta, questionRedacted, a) {
@@ -390,12 +397,12 @@ export function openStore(dataDir: string, opts: StoreOptions = {}): Store {
     },
     hasAnswer(answerId) {
       assertOpen();
-      flush();
+      flushFor((a) => a.answerId === answerId);
       return st.hasAnswer.get(answerId) !== undefined;
     },
     getAnswer(answerId) {
       assertOpen();
-      flush();
+      flushFor((a) => a.answerId === answerId);
       const r = st.getAnswer.get(answerId) as AnswerRow | undefined;
       if (!r) return undefined;
       return {
@@ -413,7 +420,7 @@ export function openStore(dataDir: string, opts: StoreOptions = {}): Store {
     },
     saveFeedback(f) {
       assertOpen();
-      flush(); // the answer being rated may still be queued
+      flushFor((a) => a.answerId === f.answerId); // the answer being rated may still be queued
       // IMMEDIATE: take the write lock before reading, so the commit cannot fail with BUSY_SNAPSHOT.
       return { id: saveFeedbackTx.immediate(f, now()) };
     },
