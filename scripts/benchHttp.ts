@@ -113,7 +113,7 @@ export interface HttpBenchReport {
 // ── the server child ─────────────────────────────────────────────────────────────────────────────────────────
 
 /** A port nobody listens on: listen on 0, read it, close. */
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
     srv.unref();
