@@ -182,16 +182,20 @@ export class Bm25Index<Id extends string | number = string> {
         }
       }
     }
-    const kept: number[] = [];
-    const final = new Float64Array(hitDocs.length);
-    for (const doc of hitDocs) {
-      if (!filter || filter(doc)) {
-        final[kept.length] = score[doc] * matched[doc];
-        kept.push(doc);
-      }
+    // Scores out and the shared scratch arrays reset before any caller code (the filter) runs.
+    const all = new Float64Array(hitDocs.length);
+    hitDocs.forEach((doc, i) => {
+      all[i] = score[doc] * matched[doc];
       score[doc] = 0;
       matched[doc] = 0;
-    }
+    });
+    const kept: number[] = [];
+    const final = new Float64Array(hitDocs.length);
+    hitDocs.forEach((doc, i) => {
+      if (filter && !filter(doc)) return;
+      final[kept.length] = all[i];
+      kept.push(doc);
+    });
     // The score a document needs to be among the best `limit`: a native numeric sort of the scores is much
     // cheaper than sorting thousands of hit objects (a common word matches most chunks).
     let bar = -Infinity;

@@ -61,6 +61,13 @@ describe('BM25 search over the MiniSearch index', () => {
     expect(mine.search('居住证', { limit: 0 })).toEqual([]);
   });
 
+  it('gives the same ranking after a search whose filter threw', () => {
+    const mine = loadMatterBm25(read(FILES.matterBm25), tokenizer);
+    const before = mine.search('居住证到期了怎么续');
+    expect(() => mine.search('开饭店要办什么证', { filter: () => { throw new Error('boom'); } })).toThrow('boom');
+    expect(mine.search('居住证到期了怎么续')).toEqual(before);
+  });
+
   it('finds nothing for words no guide has, and repeats no document', () => {
     const mine = loadMatterBm25(read(FILES.matterBm25), tokenizer);
     expect(mine.search('')).toEqual([]);
