@@ -10,7 +10,10 @@ import { z } from 'zod';
 
 // ---------------------------------------------------------------------------------------------- config
 
-const Phrases = z.array(z.string().min(1));
+// Phrases are matched against folded text (fold below), so they are folded once, here.
+const Phrases = z.array(z.string().min(1).transform((s) => fold(s)));
+/** Acronyms keep their case: they are matched as whole words in the original text. */
+const Acronyms = z.array(z.string().min(1));
 const Reply = z.string().min(1);
 
 const GuardConfig = z.object({
@@ -37,7 +40,7 @@ const GuardConfig = z.object({
   }),
   illegal: z.object({ reply: Reply, cues: Phrases, evasion: Phrases, unless: Phrases }),
   offtopic: z.array(z.object({ name: z.string(), reply: Reply, cues: Phrases, unless: Phrases.default([]) })).default([]),
-  injection: z.object({ reply: Reply, phrases: Phrases, acronyms: Phrases.default([]) }),
+  injection: z.object({ reply: Reply, phrases: Phrases, acronyms: Acronyms.default([]) }),
 });
 export type GuardConfig = z.infer<typeof GuardConfig>;
 
@@ -91,20 +94,8 @@ function fold(s: string): string {
 
 const ASCII_WORD = /[a-z0-9]/;
 
-// The phrases are the guard's configured cues, looked up thousands of times per question: fold each once.
-const FOLDED = new Map<string, string>();
-function foldedPhrase(phrase: string): string {
-  let p = FOLDED.get(phrase);
-  if (p === undefined) {
-    p = fold(phrase);
-    if (FOLDED.size < 20_000) FOLDED.set(phrase, p);
-  }
-  return p;
-}
-
-/** Where `phrase` occurs in `hay` (already folded), from `from` on; an English phrase only as whole words. */
-function phraseAt(hay: string, phrase: string, from = 0): number {
-  const p = foldedPhrase(phrase);
+/** Where `p` occurs in `hay` (both folded), from `from` on; an English phrase only as whole words. */
+function phraseAt(hay: string, p: string, from = 0): number {
   const wordStart = ASCII_WORD.test(p[0]);
   const wordEnd = ASCII_WORD.test(p[p.length - 1]);
   for (let i = hay.indexOf(p, from); i >= 0; i = hay.indexOf(p, i + 1)) {
