@@ -42,23 +42,14 @@ export function createLexicalTokenizer(domainWords: Iterable<string> = []): Lexi
     if (word.length >= 2 && word.length <= 20) lines.push(`${word} 20000 n`);
   }
   if (lines.length) jieba.loadDict(Buffer.from(lines.join('\n') + '\n'));
-  // A question is tokenized several times while it is answered (matter search, section choice, confidence):
-  // the last few results are kept.
-  const recent = new Map<string, string[]>();
   return {
     tokenize(text: string): string[] {
-      const hit = recent.get(text);
-      if (hit) return [...hit];
       const out: string[] = [];
       for (const t of jieba.cutForSearch(normalizeText(text), true)) {
         if (!WORD.test(t) || STOPWORDS.has(t)) continue;
         out.push(t);
       }
-      if (text.length <= 2000) {
-        if (recent.size >= 64) recent.delete(recent.keys().next().value!);
-        recent.set(text, out);
-      }
-      return [...out];
+      return out;
     },
   };
 }
