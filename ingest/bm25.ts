@@ -117,6 +117,22 @@ export class Bm25Index<Id extends string | number = string> {
     return new Bm25Index<Id>(ids, postings, opts.tokenize);
   }
 
+  /**
+   * The postings of each query term found in the index, in query order (a repeated term counts again, as in
+   * MiniSearch); `distinct` is false for a repeat (the matched-terms factor counts a term once).
+   */
+  private queryPostings(query: string): { p: Postings; distinct: boolean }[] {
+    const seen = new Set<string>();
+    const out: { p: Postings; distinct: boolean }[] = [];
+    for (const term of this.tokenize(query)) {
+      const p = term ? this.postings.get(term) : undefined;
+      if (!p) continue;
+      out.push({ p, distinct: !seen.has(term) });
+      seen.add(term);
+    }
+    return out;
+  }
+
   get size(): number {
     return this.ids.length;
   }
@@ -128,12 +144,7 @@ export class Bm25Index<Id extends string | number = string> {
   scoreDocs(query: string, docs: readonly number[]): Float64Array {
     const out = new Float64Array(docs.length);
     const matched = new Int32Array(docs.length);
-    const seen = new Set<string>();
-    for (const term of this.tokenize(query)) {
-      const p = term ? this.postings.get(term) : undefined;
-      if (!p) continue;
-      const distinct = !seen.has(term);
-      seen.add(term);
+    for (const { p, distinct } of this.queryPostings(query)) {
       docs.forEach((doc, j) => {
         let lo = 0;
         let hi = p.docs.length - 1;
@@ -161,13 +172,7 @@ export class Bm25Index<Id extends string | number = string> {
     const { score, matched, firstSeen } = this;
     const { filter, limit = Infinity } = opts;
     const hitDocs: number[] = [];
-    const seenTerms = new Set<string>();
-    for (const term of this.tokenize(query)) {
-      if (!term) continue;
-      const p = this.postings.get(term);
-      if (!p) continue;
-      const distinct = !seenTerms.has(term);
-      seenTerms.add(term);
+    for (const { p, distinct } of this.queryPostings(query)) {
       const { docs, weights } = p;
       for (let i = 0; i < docs.length; i++) {
         const doc = docs[i];

@@ -61,6 +61,16 @@ describe('BM25 search over the MiniSearch index', () => {
     expect(mine.search('居住证', { limit: 0 })).toEqual([]);
   });
 
+  it('scores chosen documents as the full search scores them (0 when no term matches)', () => {
+    const mine = loadChunkBm25(read(FILES.chunkBm25), tokenizer);
+    for (const q of [...questions.slice(0, 20), '居住证 居住证 到期']) {
+      const full = new Map(mine.search(q).map((h) => [h.doc, h.score]));
+      const docs = [0, 1, 2, ...[...full.keys()].slice(0, 40), 8000];
+      const scores = mine.scoreDocs(q, docs);
+      docs.forEach((doc, j) => expect(scores[j], q).toBeCloseTo(full.get(doc) ?? 0, 9));
+    }
+  });
+
   it('gives the same ranking after a search whose filter threw', () => {
     const mine = loadMatterBm25(read(FILES.matterBm25), tokenizer);
     const before = mine.search('居住证到期了怎么续');
