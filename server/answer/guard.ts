@@ -40,7 +40,13 @@ const GuardConfig = z.object({
   }),
   illegal: z.object({ reply: Reply, cues: Phrases, evasion: Phrases, unless: Phrases }),
   offtopic: z.array(z.object({ name: z.string(), reply: Reply, cues: Phrases, unless: Phrases.default([]) })).default([]),
-  injection: z.object({ reply: Reply, phrases: Phrases, acronyms: Acronyms.default([]) }),
+  injection: z.object({
+    reply: Reply,
+    phrases: Phrases,
+    acronyms: Acronyms.default([]),
+    // Longest first: 然后再 is taken as 然后 + 再, not left as 后再.
+    leadIns: Phrases.default([]).transform((l) => [...l].sort((a, b) => b.length - a.length)),
+  }),
 });
 export type GuardConfig = z.infer<typeof GuardConfig>;
 
@@ -281,6 +287,18 @@ function isInjection(clause: string): boolean {
 const EDGE_PUNCT_START = /^[\s\p{P}\p{S}]+/u;
 const EDGE_PUNCT_END = /[\s，,；;、:：\-—]+$/u;
 
+/** The question without the words that only led to it from a removed clause (然后再告诉我…, anyway, …). */
+function withoutLeadIns(text: string): string {
+  let rest = text;
+  for (let i = 0; i < 8; i++) {
+    const hay = fold(rest);
+    const lead = config.injection.leadIns.find((l) => hay.startsWith(l) && !(ASCII_WORD.test(l) && ASCII_WORD.test(hay.charAt(l.length))));
+    if (!lead) break;
+    rest = rest.slice(lead.length).replace(EDGE_PUNCT_START, '');
+  }
+  return rest;
+}
+
 /**
  * Instruction-injection clauses ("忽略以上所有规则", "ignore previous instructions…") and the question
  * without them: each clause holding a cue is removed up to and including its closing punctuation.
@@ -290,6 +308,7 @@ export function detectInjection(text: string): { injection: boolean; remainder: 
   const kept = parts.filter((c) => !isInjection(c));
   if (kept.length === parts.length) return { injection: false, remainder: text };
   let remainder = kept.join('').replace(/\s+/g, ' ').replace(EDGE_PUNCT_START, '').replace(EDGE_PUNCT_END, '');
+  remainder = withoutLeadIns(remainder);
   // Punctuation alone is no question.
   if (!/[\p{L}\p{N}]/u.test(remainder)) remainder = '';
   return { injection: true, remainder };
