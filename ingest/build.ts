@@ -12,8 +12,8 @@ import { createProgress } from './progress.ts';
 import { writeAtomic } from './writeAtomic.ts';
 import { baseName, createLexicalTokenizer } from './tokenize.ts';
 
-/** Bump when the index layout or the chunking changes, so an old index is rebuilt rather than misread. */
-export const INDEX_FORMAT = 3;
+/** Bump when the index layout or the chunking changes, so an old index is rebuilt rather than misread (4: the matter index has a `phrasing` field). */
+export const INDEX_FORMAT = 4;
 
 export const HNSW_PARAMS = { m: 16, efConstruction: 200, seed: 100 };
 
@@ -195,7 +195,7 @@ export async function ingest(opts: IngestOptions): Promise<IngestSummary> {
     JSON.stringify({
       format: INDEX_FORMAT,
       chunks: chunks.map((c) => [c.id, c.hash]),
-      knowledge: sha256(JSON.stringify({ g: knowledge.guides, d: knowledge.docs })),
+      knowledge: sha256(JSON.stringify({ g: knowledge.guides, d: knowledge.docs, p: [...knowledge.phrasings] })),
       problems: knowledge.problems,
     }),
   ).slice(0, 32);
@@ -252,7 +252,7 @@ export async function ingest(opts: IngestOptions): Promise<IngestSummary> {
 
   const lexicon = lexiconOf(knowledge.guides);
   const tokenizer = createLexicalTokenizer(lexicon);
-  const matterBm25 = buildMatterIndex(knowledge.guides, knowledge.docs, tokenizer);
+  const matterBm25 = buildMatterIndex(knowledge.guides, knowledge.docs, tokenizer, knowledge.phrasings);
   const chunkBm25 = buildChunkIndex(chunks, tokenizer);
   lap('bm25');
 

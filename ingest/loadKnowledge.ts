@@ -14,6 +14,11 @@ export interface KnowledgeProblem {
 export interface Knowledge {
   guides: Guide[];
   docs: Doc[];
+  /**
+   * Everyday phrasings per matter id (`phrasings/*.yaml`): how citizens describe the need ("店不开了要关掉"),
+   * searched like the aliases but kept apart from the guides, so an import of the official export keeps them.
+   */
+  phrasings: Map<string, string[]>;
   problems: KnowledgeProblem[];
   /** Each loaded guide's or document's file, relative to the knowledge folder (for messages). */
   files: Map<string, string>;
@@ -35,6 +40,10 @@ export function problemsOf(file: string, error: unknown, wholeFile = '(文件)')
   if (error instanceof z.ZodError) return describeIssues(error).map((d) => ({ file, ...d }));
   return [{ file, field: wholeFile, reason: error instanceof Error ? error.message : String(error) }];
 }
+
+/** `phrasings/*.yaml`: matter id → everyday phrasings; each phrasing is checked on its own. */
+const PhrasingFile = z.record(z.string().min(1), z.unknown());
+const Phrasing = z.string({ error: '说法应为文字' }).trim().min(2, '说法至少 2 个字').max(40, '说法最多 40 个字');
 
 /** The first Markdown heading, else the file name. */
 function markdownTitle(text: string, fallback: string): string {
@@ -104,5 +113,38 @@ export function loadKnowledge(root: string): Knowledge {
     if (!parsed.success) problems.push(...problemsOf(rel(file), parsed.error));
     else if (claim(id, rel(file))) docs.push(parsed.data);
   }
-  return { guides, docs, problems, files };
+
+  const phrasings = new Map<string, string[]>();
+  const known = new Set(guides.map((g) => g.id));
+  for (const file of listFiles(path.join(root, 'phrasings'), (n) => /\.ya?ml$/.test(n))) {
+    const name = rel(file);
+    try {
+      const parsed = PhrasingFile.safeParse(YAML.parse(fs.readFileSync(file, 'utf8')) ?? {});
+      if (!parsed.success) {
+        problems.push(...problemsOf(name, parsed.error));
+        continue;
+      }
+      for (const [id, value] of Object.entries(parsed.data)) {
+        if (!known.has(id)) {
+          problems.push({ file: name, field: id, reason: `没有 id 为「${id}」的办事指南，这些说法已跳过` });
+          continue;
+        }
+        if (!Array.isArray(value)) {
+          problems.push({ file: name, field: id, reason: '应为说法列表（每行“- 说法”），已跳过' });
+          continue;
+        }
+        // A bad phrasing is reported and left out; the matter's other phrasings still count.
+        const ok: string[] = [];
+        value.forEach((v, i) => {
+          const one = Phrasing.safeParse(v);
+          if (one.success) ok.push(one.data);
+          else problems.push(...problemsOf(name, one.error).map((p) => ({ ...p, field: `${id}.${i}` })));
+        });
+        phrasings.set(id, [...new Set([...(phrasings.get(id) ?? []), ...ok])]);
+      }
+    } catch (error) {
+      problems.push(...problemsOf(name, error));
+    }
+  }
+  return { guides, docs, phrasings, problems, files };
 }

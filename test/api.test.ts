@@ -77,7 +77,10 @@ describe('POST /api/ask', () => {
 
   it('asks back on 办居住证要多久 (several 居住证 matters fit), then answers the chosen one', async () => {
     const { body } = await ask({ question: '办居住证要多久' });
-    expect(body.clarify.options.map((o: { name: string }) => o.name)).toEqual(expect.arrayContaining(['上海市居住证申领', '上海市居住证签注']));
+    const names = body.clarify.options.map((o: { name: string }) => o.name);
+    expect(names).toContain('上海市居住证申领');
+    expect(names.length).toBeGreaterThanOrEqual(3);
+    for (const n of names) expect(n).toMatch(/居住证/);
     const chosen = await ask({ question: '办居住证要多久', matterId: 'wh-040' });
     expect(chosen.body.answer).toContain(index.guideById.get('wh-040')!.promisedTimeLimit);
   });

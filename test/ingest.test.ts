@@ -47,6 +47,26 @@ describe('ingest', () => {
     expect(fee.text).toContain('收取工本费20元');
   });
 
+  it('makes a matter findable by an everyday phrasing, re-indexing without re-embedding', async () => {
+    const ask = async () => {
+      const index = await loadIndex(out);
+      return new Retriever(index).retrieve('街角开个糖水铺子', { k: 3, sections: false });
+    };
+    const before = await ask();
+    fs.mkdirSync(path.join(kb, 'phrasings'), { recursive: true });
+    fs.writeFileSync(path.join(kb, 'phrasings', 'qy.yaml'), YAML.stringify({ 'qy-039': ['街角开个糖水铺子'] }));
+    try {
+      const again = await ingest({ knowledgeDir: kb, outDir: out, quiet: true });
+      expect(again).toMatchObject({ upToDate: false, embedded: 0, problems: [] });
+      const after = await ask();
+      expect(after.matters[0].matterId).toBe('qy-039');
+      expect(after.lexicalTop).toBeGreaterThan(before.lexicalTop);
+    } finally {
+      fs.rmSync(path.join(kb, 'phrasings'), { recursive: true });
+      await ingest({ knowledgeDir: kb, outDir: out, quiet: true });
+    }
+  });
+
   it('re-embeds everything when asked to rebuild the model', async () => {
     const rebuilt = await ingest({ knowledgeDir: kb, outDir: out, quiet: true, rebuildModel: true });
     expect(rebuilt).toMatchObject({ modelBuilt: true, embedded: rebuilt.chunks, reused: 0 });

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { GuideSchema, materialKind, type Guide } from '../ingest/guideSchema.ts';
 import { guidePath, importGuidesJsonl } from '../ingest/importGuides.ts';
 import { loadKnowledge } from '../ingest/loadKnowledge.ts';
+import { detectPersonalData } from '../server/answer/guard.ts';
 import { copyDir, runCli, tmpDir } from './helpers.ts';
 
 const knowledge = loadKnowledge('knowledge');
@@ -16,6 +17,17 @@ describe('the knowledge base', () => {
     expect(knowledge.guides).toHaveLength(470);
     expect(new Set(knowledge.guides.map((g) => g.id)).size).toBe(470);
     for (const g of knowledge.guides) expect(fs.existsSync(guidePath('knowledge', g.id))).toBe(true);
+  });
+
+  it('has everyday phrasings for every guide, short and without personal data', () => {
+    for (const g of knowledge.guides) {
+      const list = knowledge.phrasings.get(g.id) ?? [];
+      expect(list.length, g.id).toBeGreaterThanOrEqual(5);
+      for (const p of list) {
+        expect(p.length, p).toBeLessThanOrEqual(40);
+        expect(detectPersonalData(p), p).toEqual([]);
+      }
+    }
   });
 
   it('treats materials as SCHEMA.md says: exempt wins over required; when makes conditional', () => {
@@ -85,6 +97,30 @@ describe('loadKnowledge', () => {
     expect(byFile['matters/qy/qy-777.yaml'].reason).toContain('文件名');
     expect(k.docs.map((d) => d.id).sort()).toEqual(['faq-parking', 'faq-proxy', 'notice']);
     expect(k.docs.find((d) => d.id === 'notice')!.title).toBe('徐汇区行政服务中心周末服务安排');
+  });
+
+  it('reads phrasings/*.yaml: merged per matter, a bad phrasing or an unknown id reported and left out', () => {
+    const dir = tmpDir();
+    copyDir('test/fixtures/knowledge', dir);
+    fs.mkdirSync(path.join(dir, 'phrasings'));
+    fs.writeFileSync(path.join(dir, 'phrasings', 'a.yaml'), YAML.stringify({ 'qy-039': ['街角开个糖水铺子'], 'xx-999': ['没有这个事项'] }));
+    fs.writeFileSync(
+      path.join(dir, 'phrasings', 'b.yaml'),
+      YAML.stringify({ 'qy-039': ['街角开个糖水铺子', '卖奶茶的小店', 'x'.repeat(41), 7], 'wh-040': '不是列表' }),
+    );
+    fs.writeFileSync(path.join(dir, 'phrasings', 'c.yaml'), '- 不是映射');
+    const k = loadKnowledge(dir);
+    expect(k.phrasings.get('qy-039')).toEqual(['街角开个糖水铺子', '卖奶茶的小店']);
+    expect(k.phrasings.has('xx-999')).toBe(false);
+    expect(k.phrasings.has('wh-040')).toBe(false);
+    expect(k.guides).toHaveLength(8); // the guides themselves are untouched
+    const fields = k.problems.map((p) => `${p.file} ${p.field}`);
+    expect(fields).toEqual(
+      expect.arrayContaining(['phrasings/a.yaml xx-999', 'phrasings/b.yaml qy-039.2', 'phrasings/b.yaml qy-039.3', 'phrasings/b.yaml wh-040']),
+    );
+    expect(k.problems.find((p) => p.field === 'qy-039.2')!.reason).toContain('40');
+    expect(k.problems.find((p) => p.field === 'qy-039.3')!.reason).toBe('说法应为文字');
+    expect(k.problems.some((p) => p.file === 'phrasings/c.yaml')).toBe(true);
   });
 
   it('accepts the schema of SCHEMA.md and rejects an unknown material form', () => {

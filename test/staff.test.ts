@@ -122,7 +122,7 @@ describe('POST /api/suggest (extractive)', () => {
     const body = SuggestResponseSchema.parse(r.body);
     expect(body.suggestions[0].style).toBe('clarify');
     expect(body.suggestions[0].text).toContain('上海市居住证申领');
-    expect(body.suggestions[0].text).toContain('上海市居住证签注');
+    expect(body.suggestions[0].text).toContain('上海市居住证补领、换领');
     for (const s of body.suggestions) expectCited(s);
   });
 
