@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { z } from 'zod';
@@ -75,11 +75,20 @@ export function createApp({ index, config, store, llm, prechecker }: AppDeps) {
     app.use('/api/*', cors({ origin: config.ALLOWED_ORIGINS, allowMethods: ['GET', 'POST', 'OPTIONS'], allowHeaders: ['Content-Type', 'Authorization'], maxAge: 600 }));
   }
   // Uploads have their own, larger limit (routes/precheck.ts).
-  const jsonLimit = bodyLimit({
-    maxSize: config.MAX_BODY_KB * 1024,
-    onError: (c) => c.json(errorBody('body_too_large', `请求内容过大（上限 ${config.MAX_BODY_KB} KB），请精简后再试。`), 413),
+  const maxBody = config.MAX_BODY_KB * 1024;
+  const tooLarge = (c: Context) => c.json(errorBody('body_too_large', `请求内容过大（上限 ${config.MAX_BODY_KB} KB），请精简后再试。`), 413);
+  const jsonLimit = bodyLimit({ maxSize: maxBody, onError: tooLarge });
+  app.use('/api/*', async (c, next) => {
+    if (c.req.path === '/api/precheck' || c.req.method === 'GET' || c.req.method === 'HEAD') return next();
+    // With a Content-Length (every browser and widget request), the header decides, as in Hono's bodyLimit
+    // (node's HTTP parser never reads past it). Hono's bodyLimit would first look at `c.req.raw.body`, which
+    // makes @hono/node-server build a web Request and stream the body through it; without that, the
+    // handler's c.req.json() reads the body directly (ADR 9: ~0.1 ms less per request). Chunked bodies
+    // (no Content-Length) are counted by bodyLimit.
+    const length = c.req.header('content-length');
+    if (length !== undefined && c.req.header('transfer-encoding') === undefined) return Number(length) > maxBody ? tooLarge(c) : next();
+    return jsonLimit(c, next);
   });
-  app.use('/api/*', (c, next) => (c.req.path === '/api/precheck' ? next() : jsonLimit(c, next)));
   app.use('/api/*', rateLimit({ perMinute: config.RATE_LIMIT_PER_MIN, exempt: config.RATE_LIMIT_EXEMPT, trustProxy: config.TRUST_PROXY }));
 
   app.get('/healthz', (c) =>

@@ -1,3 +1,6 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
 import { DefaultChatTransport, readUIMessageStream, type UIMessage } from 'ai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../server/app.ts';
@@ -141,6 +144,47 @@ describe('POST /api/ask', () => {
     const big = await post('/api/ask', { question: '办证', history: [{ role: 'user', content: 'x'.repeat(3000) }].concat(Array(30).fill({ role: 'user', content: 'x'.repeat(3000) })) });
     expect(big.status).toBe(413);
     expect(big.body.error.code).toBe('body_too_large');
+  });
+});
+
+describe('the JSON body limit over real HTTP', () => {
+  // app.request() sends no Content-Length; browsers, widgets and curl do, and then the header decides
+  // (server/app.ts). A chunked body has none and is counted while it is read.
+  const send = (port: number, body: string | Buffer[], headers: Record<string, string> = {}) =>
+    new Promise<{ status: number; body: { error?: { code: string }; refused?: boolean } }>((resolve, reject) => {
+      const req = http.request({ port, method: 'POST', path: '/api/ask', headers: { 'content-type': 'application/json', ...headers } }, (res) => {
+        let text = '';
+        res.on('data', (d: Buffer) => (text += d.toString()));
+        res.on('end', () => resolve({ status: res.statusCode!, body: JSON.parse(text) }));
+      });
+      req.on('error', reject);
+      if (typeof body === 'string') req.end(body);
+      else {
+        for (const chunk of body) req.write(chunk);
+        req.end();
+      }
+    });
+
+  it('answers within the limit and refuses past it, with a Content-Length and chunked', async () => {
+    const limited = createApp({ config: loadConfig({ RATE_LIMIT_PER_MIN: '0', MAX_BODY_KB: '2' }), index });
+    const server = serve({ fetch: limited.fetch, port: 0, hostname: '127.0.0.1' });
+    await new Promise((r) => server.once('listening', r));
+    const { port } = server.address() as AddressInfo;
+    try {
+      const small = JSON.stringify({ question: '开奶茶店办食品经营许可证要准备什么材料' });
+      const big = JSON.stringify({ question: '办证', history: [{ role: 'user', content: '证'.repeat(1500) }] }); // > 2 KB in UTF-8
+      const withLength = await send(port, small, { 'content-length': String(Buffer.byteLength(small)) });
+      expect(withLength.status).toBe(200);
+      expect(withLength.body.refused).toBe(false);
+      const tooBig = await send(port, big, { 'content-length': String(Buffer.byteLength(big)) });
+      expect(tooBig).toMatchObject({ status: 413, body: { error: { code: 'body_too_large' } } });
+      const chunkedSmall = await send(port, [Buffer.from(small.slice(0, 10)), Buffer.from(small.slice(10))]);
+      expect(chunkedSmall.status).toBe(200);
+      const chunkedBig = await send(port, [Buffer.from(big.slice(0, 100)), Buffer.from(big.slice(100))]);
+      expect(chunkedBig).toMatchObject({ status: 413, body: { error: { code: 'body_too_large' } } });
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
   });
 });
 
