@@ -20,7 +20,7 @@ import { readRows } from '../evals/rows.ts';
  * The load generator shares the 2 cores with the server, so its own garbage collection is server time lost:
  * with node's default young generation autocannon's GC held the server at ~590 req/s (overallRate 200/s p95
  * 116–131 ms); with a 64 MB semi-space for this process (the server's flags unchanged) 631–828 req/s, p95 74–117
- * ms over five runs (docs/adr/0009-request-path-under-load.md).
+ * ms over five runs then (docs/adr/0009-request-path-under-load.md has those and the later figures).
  *
  * Latency percentiles are computed here, exactly (nearest rank), from every response time autocannon
  * reports (its `response` event); autocannon's own histogram only offers p50/p90/p97.5/p99, and in
