@@ -33,6 +33,8 @@ export interface IngestSummary {
   matters: number;
   docs: number;
   chunks: number;
+  /** Everyday phrasings indexed (knowledge/phrasings, ADR 10). */
+  phrasings: number;
   embedded: number;
   reused: number;
   modelBuilt: boolean;
@@ -49,7 +51,7 @@ export interface Manifest {
   knowledgeDir: string;
   inputHash: string;
   model: IngestSummary['model'];
-  counts: { matters: number; docs: number; chunks: number };
+  counts: { matters: number; docs: number; chunks: number; phrasings: number };
   hnsw: typeof HNSW_PARAMS;
   problems: KnowledgeProblem[];
 }
@@ -199,6 +201,7 @@ export async function ingest(opts: IngestOptions): Promise<IngestSummary> {
       problems: knowledge.problems,
     }),
   ).slice(0, 32);
+  const phrasings = [...knowledge.phrasings.values()].reduce((n, l) => n + l.length, 0);
   const manifestPath = path.join(opts.outDir, FILES.manifest);
   const previous: Manifest | null = fs.existsSync(manifestPath) ? JSON.parse(fs.readFileSync(manifestPath, 'utf8')) : null;
   const artifactsPresent = Object.values(FILES).every((f) => fs.existsSync(path.join(opts.outDir, f)));
@@ -206,6 +209,7 @@ export async function ingest(opts: IngestOptions): Promise<IngestSummary> {
     lap('check');
     return {
       ...previous.counts,
+      phrasings, // also for a manifest written before phrasings were counted
       embedded: 0,
       reused: previous.counts.chunks,
       modelBuilt: false,
@@ -272,7 +276,7 @@ export async function ingest(opts: IngestOptions): Promise<IngestSummary> {
     knowledgeDir: path.resolve(opts.knowledgeDir),
     inputHash,
     model: summaryModel,
-    counts: { matters: knowledge.guides.length, docs: knowledge.docs.length, chunks: chunks.length },
+    counts: { matters: knowledge.guides.length, docs: knowledge.docs.length, chunks: chunks.length, phrasings },
     hnsw: HNSW_PARAMS,
     problems: knowledge.problems,
   };

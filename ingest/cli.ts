@@ -30,7 +30,7 @@ try {
   } else {
     const state = summary.upToDate ? '已是最新' : `向量化 ${summary.embedded} 块，复用 ${summary.reused} 块`;
     console.log(
-      `索引 ${values.out}: ${summary.matters} 个事项，${summary.docs} 篇文档，${summary.chunks} 块；${state}；` +
+      `索引 ${values.out}: ${summary.matters} 个事项，${summary.docs} 篇文档，${summary.chunks} 块，${summary.phrasings} 条日常说法；${state}；` +
         `${summary.modelBuilt ? '已构建内置模型；' : ''}${summary.problems.length} 处无效；用时 ${totalMs} ms`,
     );
   }

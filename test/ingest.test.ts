@@ -23,7 +23,7 @@ beforeAll(async () => {
 
 describe('ingest', () => {
   it('indexes every guide and document, building the default model from the corpus', () => {
-    expect(first).toMatchObject({ matters: 8, docs: 3, modelBuilt: true, upToDate: false, problems: [] });
+    expect(first).toMatchObject({ matters: 8, docs: 3, phrasings: 0, modelBuilt: true, upToDate: false, problems: [] });
     expect(first.embedded).toBe(first.chunks);
     for (const f of Object.values(FILES)) expect(fs.existsSync(path.join(out, f)), f).toBe(true);
     const manifest = JSON.parse(fs.readFileSync(path.join(out, FILES.manifest), 'utf8'));
@@ -57,7 +57,7 @@ describe('ingest', () => {
     fs.writeFileSync(path.join(kb, 'phrasings', 'qy.yaml'), YAML.stringify({ 'qy-039': ['街角开个糖水铺子'] }));
     try {
       const again = await ingest({ knowledgeDir: kb, outDir: out, quiet: true });
-      expect(again).toMatchObject({ upToDate: false, embedded: 0, problems: [] });
+      expect(again).toMatchObject({ upToDate: false, embedded: 0, phrasings: 1, problems: [] });
       const after = await ask();
       expect(after.matters[0].matterId).toBe('qy-039');
       expect(after.lexicalTop).toBeGreaterThan(before.lexicalTop);
