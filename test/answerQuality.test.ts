@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { composeExtractive, relatedStatements } from '../server/answer/composeExtractive.ts';
-import { AnswerPipeline } from '../server/answer/pipeline.ts';
+import { ASK_WHICH_MATTER, AnswerPipeline, NO_SOURCE_REPLY } from '../server/answer/pipeline.ts';
 import { sectionIntents } from '../server/retrieval/fields.ts';
 import { loadIndex, type LoadedIndex } from '../server/retrieval/loadIndex.ts';
 import { Retriever } from '../server/retrieval/retrieve.ts';
@@ -156,5 +156,51 @@ describe('instructions inside a question', () => {
       expect(a.answer, wrap(q)).toBe(alone.answer);
       expect(a.citations, wrap(q)).toEqual(alone.citations);
     }
+  });
+});
+
+describe('a matter asked for by its name alone', () => {
+  it('every name and alias of the 470 guides, typed alone, is answered or offered, never turned away', async () => {
+    const turnedAway: string[] = [];
+    let offeredOrFirst = 0;
+    let total = 0;
+    for (const g of index.guides) {
+      for (const q of [g.name, ...g.aliases]) {
+        total++;
+        const a = await ask(q);
+        // Asking which matter is meant (a word as common as 换法人's 法人) is allowed; a refusal is not.
+        if (a.refused && a.answer !== ASK_WHICH_MATTER) turnedAway.push(`${q} → ${a.answer.slice(0, 20)}`);
+        if (a.matters.slice(0, a.clarify ? a.clarify.options.length : 1).some((m) => m.id === g.id)) offeredOrFirst++;
+      }
+    }
+    expect(turnedAway).toEqual([]);
+    // Its own matter answers or is among the options for nearly all (a few names are their variant's too:
+    // 营业执照换发 vs 补领).
+    expect(offeredOrFirst / total).toBeGreaterThan(0.98);
+  });
+
+  it('a keyword below the BM25 bar: one matter answers, a few are offered, a common word is asked about', async () => {
+    const one = await ask('解押'); // alias of 抵押权注销登记, BM25 ~300
+    expect(one.refused).toBe(false);
+    expect(one.clarify).toBeUndefined();
+    expect(one.matters[0].name).toBe('抵押权注销登记');
+    expect(one.citations.length).toBeGreaterThan(0);
+    const few = await ask('公租房');
+    const names = few.clarify!.options.map((o) => o.name);
+    expect(names).toEqual(expect.arrayContaining(['公共租赁住房准入资格申请（个人/家庭）', '公共租赁住房单位租赁申请']));
+    expect(names.length).toBeLessThanOrEqual(5);
+    const common = await ask('办证');
+    expect(common).toMatchObject({ refused: true, answer: ASK_WHICH_MATTER, citations: [] });
+    const none = await ask('梅西在哪个队');
+    expect(none).toMatchObject({ refused: true, answer: NO_SOURCE_REPLY });
+  });
+
+  it('an off-topic cue inside a matter’s own name does not turn the question away', async () => {
+    const a = await ask('危险废物管理计划备案怎么办'); // 废物 is also a word of abuse (guard.yaml)
+    expect(a.refused).toBe(false);
+    expect(a.matters[0].name).toBe('危险废物管理计划备案');
+    const abuse = await ask('你这个废物');
+    expect(abuse.refused).toBe(true);
+    expect(abuse.citations).toEqual([]);
   });
 });

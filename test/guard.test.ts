@@ -339,7 +339,7 @@ describe('illegal', () => {
   });
 
   // Victims, reports and what the law says are in scope.
-  it.each(['身份证被冒用注册了公司怎么办', '发现有人办假证怎么举报', '提供虚假材料会有什么后果', '代开发票在哪里办', '公章刻制备案要什么材料'])('in scope: %s', (q) => {
+  it.each(['身份证被冒用注册了公司怎么办', '发现有人办假证怎么举报', '提供虚假材料会有什么后果', '代开发票在哪里办', '公章刻制备案要什么材料', '撤销假结婚登记', '被人冒名顶替登记结婚了，怎么撤销'])('in scope: %s', (q) => {
     expect(scope(q)).toBe('in-scope');
   });
 });

@@ -15,9 +15,12 @@ const generic: Set<string> = new Set(
 );
 
 const CJK = /\p{Script=Han}/u;
+/** A question of at most this many content words can be a keyword query for a matter (namesMatter). */
+const MAX_NAME_QUERY_WORDS = 2;
 
 export class CoverageScorer {
   private readonly vocab = new Map<string, { words: Set<string>; text: string }>();
+  private names?: string[];
 
   constructor(private readonly index: LoadedIndex, private readonly tokenizer: LexicalTokenizer = index.tokenizer) {}
 
@@ -44,6 +47,31 @@ export class CoverageScorer {
       this.vocab.set(matterId, v);
     }
     return v;
+  }
+
+  /**
+   * The matters a keyword query names: when the question is one or two content words (居住证, 低保, 个税怎么办,
+   * 补办社保卡), the guides whose name or an alias holds every one of them; otherwise none. Such a question
+   * is about those matters however low its BM25 score (a short question matches few terms, and BM25 as
+   * MiniSearch scores it multiplies by the number of matched terms).
+   */
+  namedMatters(question: string): string[] {
+    // Latin words count too (KTV, HIV, Livehouse), compared without case.
+    const latin = [...new Set(this.tokenizer.tokenize(question).filter((w) => /^[a-z][a-z0-9]+$/i.test(w)).map((w) => w.toLowerCase()))];
+    const words = [...this.wordsOf(question), ...latin];
+    if (words.length === 0 || words.length > MAX_NAME_QUERY_WORDS) return [];
+    return this.index.guides
+      .filter((g) => {
+        const names = [g.name, ...g.aliases].map((n) => n.toLowerCase());
+        return words.every((w) => names.some((n) => n.includes(w)));
+      })
+      .map((g) => g.id);
+  }
+
+  /** Whether the question holds a matter's whole name or one of its aliases (4 characters or more). */
+  mentionsMatter(question: string): boolean {
+    this.names ??= [...new Set(this.index.guides.flatMap((g) => [g.name, ...g.aliases]).filter((n) => [...n].length >= 4))];
+    return this.names.some((n) => question.includes(n));
   }
 
   /** Share (0–1) of the content words found in the matter's guide; null when the question has none. */

@@ -18,6 +18,10 @@ import type { Answer, AskRequest, HistoryItem } from './schema.ts';
 
 /** A word of a reply helps find the conversation's matter when at most this many matters' names hold it. */
 const NAME_WORD_MAX_MATTERS = 12;
+/** A keyword query naming more matters than this (办证: 21, 医保: 11) is asked about instead of offered options. */
+const KEYWORD_MAX_NAMED = 10;
+/** At most this many options when a keyword query names several matters (the best ranked). */
+const KEYWORD_OPTIONS = 5;
 
 export const NO_SOURCE_REPLY =
   '抱歉，我在办事指南中没有找到能回答这个问题的内容。您可以换个说法、说明想办理的具体事项，或拨打12345市民服务热线咨询。';
@@ -181,7 +185,9 @@ export class AnswerPipeline {
       timings,
     };
     lap('guard');
-    if (g.reply) {
+    // An off-topic cue inside a matter's own name or alias (危险废物管理计划备案 holds 废物) does not make the
+    // question off topic.
+    if (g.reply && !(g.scope === 'offtopic' && this.coverage.mentionsMatter(g.question))) {
       ctx.answer = { answer: g.reply, citations: [], matters: [], refused: true, mode: 'extractive' };
       return this.finish(ctx, t0);
     }
@@ -276,7 +282,7 @@ export class AnswerPipeline {
       return;
     }
     if (r.lexicalTop < this.opts.minLexicalScore) {
-      ctx.answer = { answer: NO_SOURCE_REPLY, citations: [], matters: this.mattersOf(ctx), refused: true, mode: 'extractive' };
+      this.keywordQuery(ctx);
       return;
     }
     if (r.variants.length >= 2) {
@@ -290,6 +296,33 @@ export class AnswerPipeline {
       // A knowledge document, not a guide: answering from documents comes with the document composer.
       ctx.answer = { answer: NO_SOURCE_REPLY, citations: [], matters: this.mattersOf(ctx), refused: true, mode: 'extractive' };
     }
+  }
+
+  /**
+   * A question below the BM25 bar: refused, unless it is a keyword query naming matters (居住证, 低保, 离婚):
+   * one such matter is answered, a few are offered to choose from (the best ranked five), and a word too
+   * common to name a matter (办证, in 21 names and aliases) is asked about.
+   */
+  private keywordQuery(ctx: Context): void {
+    const named = new Set(this.coverage.namedMatters(ctx.question));
+    if (named.size === 0) {
+      ctx.answer = { answer: NO_SOURCE_REPLY, citations: [], matters: this.mattersOf(ctx), refused: true, mode: 'extractive' };
+      return;
+    }
+    if (named.size > KEYWORD_MAX_NAMED) {
+      ctx.answer = { answer: ASK_WHICH_MATTER, citations: [], matters: this.mattersOf(ctx), refused: true, mode: 'extractive' };
+      return;
+    }
+    // Best ranked first: the retrieval's order, then the rest of the lexical ranking.
+    const order = [...ctx.retrieval!.matters.map((m) => m.matterId), ...this.retriever.lexicalMatters(ctx.question, ctx.req.audience).map((m) => m.id)];
+    const ids = [...new Set(order.filter((id) => named.has(id))), ...[...named].filter((id) => !order.includes(id))];
+    if (ids.length > 1) {
+      this.clarify(ctx, ids.slice(0, KEYWORD_OPTIONS));
+      return;
+    }
+    ctx.guide = this.index.guideById.get(ids[0])!;
+    ctx.fields = this.fieldsOf(ctx.question, ctx.guide);
+    ctx.faqSection = this.bestSection(ctx, ids[0]);
   }
 
   /** Asks which of the variants is meant, each option cited to its guide. */
