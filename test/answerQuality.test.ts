@@ -179,6 +179,15 @@ describe('a matter asked for by its name alone', () => {
     expect(offeredOrFirst / total).toBeGreaterThan(0.98);
   });
 
+  it('a matter’s whole name leads, whatever its words say about variants (申领 reads as new, 换发 as reissue)', async () => {
+    const elsewhere: string[] = [];
+    for (const g of index.guides) {
+      const a = await ask(`${g.name}要带什么材料`);
+      if (a.refused || a.clarify || a.matters[0].id !== g.id) elsewhere.push(`${g.name} → ${a.matters[0]?.name ?? '(refused)'}`);
+    }
+    expect(elsewhere).toEqual([]);
+  });
+
   it('a keyword below the BM25 bar: one matter answers, a few are offered, a common word is asked about', async () => {
     const one = await ask('解押'); // alias of 抵押权注销登记, BM25 ~300
     expect(one.refused).toBe(false);

@@ -145,7 +145,7 @@ export class AnswerPipeline {
       if (!content) continue;
       const g = guardQuestion(content, { maxChars: this.opts.maxQuestionChars });
       if (g.scope !== 'in-scope' || !g.question) continue;
-      const r = await this.retriever.retrieve(g.question, { k: 1, audience, sections: false });
+      const r = await this.retriever.retrieve(g.question, { k: 1, audience, sections: false, exactName: false });
       const guide = r.matters[0] && this.index.guideById.get(r.matters[0].matterId);
       // A conversation that began with an ambiguous question is still ambiguous until a variant is named.
       if (guide && r.lexicalTop >= this.opts.minLexicalScore / 2) return { guide, variants: r.variants };

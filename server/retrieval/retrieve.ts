@@ -29,6 +29,11 @@ export interface RetrieveOptions {
   mode?: RetrievalMode;
   /** Pick the section shown for each matter (default); off when only the ranking of matters is needed. */
   sections?: boolean;
+  /**
+   * A matter whose whole name the query holds leads (default). Off for text that is not one question (a
+   * user's message with words of the reply it got: the reply names preconditions, not the subject).
+   */
+  exactName?: boolean;
 }
 
 /** A ranked matter with its best-matching chunks (positions in chunks.json, best first). */
@@ -266,8 +271,20 @@ export class Retriever {
     }
     let scored = [...fused].map(([id, score]) => ({ id, score }));
     scored.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1));
-    const { ranked, intents, variants } = this.resolveVariants(query, scored, new Map(lexical.map((r) => [r.id, r.score])));
-    scored = ranked;
+    const resolved = this.resolveVariants(query, scored, new Map(lexical.map((r) => [r.id, r.score])));
+    const { intents } = resolved;
+    let { variants } = resolved;
+    scored = resolved.ranked;
+    // A question holding a matter's whole name (临时居民身份证申领, 营业执照换发) means that matter, whatever
+    // its words say about variants (申领 reads as "new", 换发 as "reissue"): the longest such name leads.
+    const named = (opts.exactName ?? true) && scored
+      .slice(0, this.params.candidates)
+      .filter((m) => { const n = this.names.get(m.id); return !!n && [...n].length >= 4 && query.includes(n); })
+      .sort((a, b) => this.names.get(b.id)!.length - this.names.get(a.id)!.length)[0];
+    if (named) {
+      scored = [named, ...scored.filter((m) => m !== named)];
+      variants = [];
+    }
     lap('fuse');
 
     const top = scored.slice(0, k);
