@@ -15,7 +15,7 @@ const generic: Set<string> = new Set(
 );
 
 const CJK = /\p{Script=Han}/u;
-/** A question of at most this many content words can be a keyword query for a matter (namesMatter). */
+/** A question of at most this many content words can be a keyword query for a matter (namedMatters). */
 const MAX_NAME_QUERY_WORDS = 2;
 
 export class CoverageScorer {

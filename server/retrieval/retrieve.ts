@@ -277,10 +277,16 @@ export class Retriever {
     scored = resolved.ranked;
     // A question holding a matter's whole name (临时居民身份证申领, 营业执照换发) means that matter, whatever
     // its words say about variants (申领 reads as "new", 换发 as "reissue"): the longest such name leads.
-    const named = (opts.exactName ?? true) && scored
-      .slice(0, this.params.candidates)
-      .filter((m) => { const n = this.names.get(m.id); return !!n && [...n].length >= 4 && query.includes(n); })
-      .sort((a, b) => this.names.get(b.id)!.length - this.names.get(a.id)!.length)[0];
+    const holdsName = (m: { id: string }) => {
+      const name = this.names.get(m.id);
+      return !!name && [...name].length >= 4 && query.includes(name);
+    };
+    const named =
+      (opts.exactName ?? true) &&
+      scored
+        .slice(0, this.params.candidates)
+        .filter(holdsName)
+        .sort((a, b) => this.names.get(b.id)!.length - this.names.get(a.id)!.length)[0];
     if (named) {
       scored = [named, ...scored.filter((m) => m !== named)];
       variants = [];
