@@ -103,7 +103,7 @@ export function loadMatterIndex(json: string, tokenizer: LexicalTokenizer): Mini
   return MiniSearch.loadJSON<MatterDoc>(json, matterOptions(tokenizer));
 }
 
-/** The matter index for search (server/retrieval/bm25.ts): MiniSearch's ranking, without its per-search cost. */
+/** The matter index for search (ingest/bm25.ts): MiniSearch's ranking, without its per-search cost. */
 export function loadMatterBm25(json: string, tokenizer: LexicalTokenizer): Bm25Index<string> {
   const tokenize = matterTokenizer(tokenizer);
   return Bm25Index.fromMiniSearchJSON<string>(json, { tokenize: (text) => tokenize(text), boost: MATTER_BOOST, bm25: BM25 });

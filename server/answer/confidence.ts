@@ -20,9 +20,15 @@ const MAX_NAME_QUERY_WORDS = 2;
 
 export class CoverageScorer {
   private readonly vocab = new Map<string, { words: Set<string>; text: string }>();
-  private names?: string[];
+  /** Each guide's name and aliases, lower-cased (namedMatters). */
+  private readonly guideNames: { id: string; names: string[] }[];
+  /** The names and aliases of 4 characters or more, lower-cased (mentionsMatter). */
+  private readonly wholeNames: string[];
 
-  constructor(private readonly index: LoadedIndex, private readonly tokenizer: LexicalTokenizer = index.tokenizer) {}
+  constructor(private readonly index: LoadedIndex, private readonly tokenizer: LexicalTokenizer = index.tokenizer) {
+    this.guideNames = index.guides.map((g) => ({ id: g.id, names: [g.name, ...g.aliases].map((n) => n.toLowerCase()) }));
+    this.wholeNames = [...new Set(this.guideNames.flatMap((g) => g.names).filter((n) => [...n].length >= 4))];
+  }
 
   /** The question's content words: what must be found in a guide for it to answer the question. */
   contentWords(question: string): string[] {
@@ -60,18 +66,13 @@ export class CoverageScorer {
     const latin = [...new Set(this.tokenizer.tokenize(question).filter((w) => /^[a-z][a-z0-9]+$/i.test(w)).map((w) => w.toLowerCase()))];
     const words = [...this.wordsOf(question), ...latin];
     if (words.length === 0 || words.length > MAX_NAME_QUERY_WORDS) return [];
-    return this.index.guides
-      .filter((g) => {
-        const names = [g.name, ...g.aliases].map((n) => n.toLowerCase());
-        return words.every((w) => names.some((n) => n.includes(w)));
-      })
-      .map((g) => g.id);
+    return this.guideNames.filter(({ names }) => words.every((w) => names.some((n) => n.includes(w)))).map(({ id }) => id);
   }
 
   /** Whether the question holds a matter's whole name or one of its aliases (4 characters or more). */
   mentionsMatter(question: string): boolean {
-    this.names ??= [...new Set(this.index.guides.flatMap((g) => [g.name, ...g.aliases]).filter((n) => [...n].length >= 4))];
-    return this.names.some((n) => question.includes(n));
+    const q = question.toLowerCase();
+    return this.wholeNames.some((n) => q.includes(n));
   }
 
   /** Share (0–1) of the content words found in the matter's guide; null when the question has none. */

@@ -289,13 +289,10 @@ const EDGE_PUNCT_END = /[\s，,；;、:：\-—]+$/u;
 
 /** The question without the words that only led to it from a removed clause (然后再告诉我…, anyway, …). */
 function withoutLeadIns(text: string): string {
+  const leadOf = (hay: string) => config.injection.leadIns.find((l) => hay.startsWith(l) && !(ASCII_WORD.test(l) && ASCII_WORD.test(hay.charAt(l.length))));
   let rest = text;
-  for (let i = 0; i < 8; i++) {
-    const hay = fold(rest);
-    const lead = config.injection.leadIns.find((l) => hay.startsWith(l) && !(ASCII_WORD.test(l) && ASCII_WORD.test(hay.charAt(l.length))));
-    if (!lead) break;
-    rest = rest.slice(lead.length).replace(EDGE_PUNCT_START, '');
-  }
+  // Every lead-in is at least one character long, so this ends.
+  for (let lead = leadOf(fold(rest)); lead; lead = leadOf(fold(rest))) rest = rest.slice(lead.length).replace(EDGE_PUNCT_START, '');
   return rest;
 }
 
