@@ -198,6 +198,11 @@ describe('a matter asked for by its name alone', () => {
     const names = few.clarify!.options.map((o) => o.name);
     expect(names).toEqual(expect.arrayContaining(['公共租赁住房准入资格申请（个人/家庭）', '公共租赁住房单位租赁申请']));
     expect(names.length).toBeLessThanOrEqual(5);
+    // The asker's audience counts, as everywhere in retrieval: a company is not offered a family's matter.
+    const company = (await pipeline.ask({ question: '公租房', audience: '法人' })).answer;
+    const offered = company.clarify?.options.map((o) => o.name) ?? [company.matters[0].name];
+    expect(offered[0]).toBe('公共租赁住房单位租赁申请');
+    expect(offered).not.toContain('公共租赁住房准入资格申请（个人/家庭）');
     const common = await ask('办证');
     expect(common).toMatchObject({ refused: true, answer: ASK_WHICH_MATTER, citations: [] });
     const none = await ask('梅西在哪个队');

@@ -304,18 +304,17 @@ export class AnswerPipeline {
    * common to name a matter (办证, in 21 names and aliases) is asked about.
    */
   private keywordQuery(ctx: Context): void {
-    const named = new Set(this.coverage.namedMatters(ctx.question));
-    if (named.size === 0) {
-      ctx.answer = { answer: NO_SOURCE_REPLY, citations: [], matters: this.mattersOf(ctx), refused: true, mode: 'extractive' };
-      return;
-    }
-    if (named.size > KEYWORD_MAX_NAMED) {
+    const named = this.coverage.namedMatters(ctx.question);
+    if (named.length > KEYWORD_MAX_NAMED) {
       ctx.answer = { answer: ASK_WHICH_MATTER, citations: [], matters: this.mattersOf(ctx), refused: true, mode: 'extractive' };
       return;
     }
-    // Best ranked first: the retrieval's order, then the rest of the lexical ranking.
-    const order = [...ctx.retrieval!.matters.map((m) => m.matterId), ...this.retriever.lexicalMatters(ctx.question, ctx.req.audience).map((m) => m.id)];
-    const ids = [...new Set(order.filter((id) => named.has(id))), ...[...named].filter((id) => !order.includes(id))];
+    // Best first (BM25 over just these), and only the matters open to the asker's audience.
+    const ids = this.retriever.rankLexically(ctx.question, named, ctx.req.audience);
+    if (ids.length === 0) {
+      ctx.answer = { answer: NO_SOURCE_REPLY, citations: [], matters: this.mattersOf(ctx), refused: true, mode: 'extractive' };
+      return;
+    }
     if (ids.length > 1) {
       this.clarify(ctx, ids.slice(0, KEYWORD_OPTIONS));
       return;

@@ -96,6 +96,10 @@ type Ranked = { id: string; score: number }[];
 export class Retriever {
   readonly families: VariantFamilies;
   private readonly names: Map<string, string>;
+  /** Names of 4 characters or more: a question holding one means that matter (resolveVariants). */
+  private readonly longNames: Map<string, string>;
+  /** Document of the matter BM25 index of each matter id. */
+  private readonly bm25DocOf: Map<string, number>;
   private readonly unitAudienceOk: Map<string, Uint8Array>;
   private readonly chunkAudienceOk: Map<string, Uint8Array>;
   /** Position in `index.units` of each document of the matter BM25 index. */
@@ -110,6 +114,8 @@ export class Retriever {
   ) {
     this.families = new VariantFamilies(index.guides);
     this.names = new Map(index.units.map((u) => [u.id, u.name]));
+    this.longNames = new Map([...this.names].filter(([, name]) => [...name].length >= 4));
+    this.bm25DocOf = new Map(index.matterBm25.ids.map((id, doc) => [id, doc]));
     this.bm25Unit = Int32Array.from(index.matterBm25.ids, (id) => index.unitPos.get(id) ?? -1);
     this.bm25Chunk = new Int32Array(index.chunks.length).fill(-1);
     index.chunkBm25.ids.forEach((chunk, doc) => (this.bm25Chunk[chunk] = doc));
@@ -132,6 +138,27 @@ export class Retriever {
   private chunkFilter(audience?: Audience): ((label: number) => boolean) | undefined {
     const mask = audience && this.chunkAudienceOk.get(audience);
     return mask ? (i) => mask[i] === 1 : undefined;
+  }
+
+  /** The candidate whose whole name (4 characters or more) the query holds, the longest such name. */
+  private wholeNameHeld(query: string, candidates: Ranked): { id: string; score: number } | undefined {
+    let best: { id: string; score: number } | undefined;
+    for (const m of candidates) {
+      const name = this.longNames.get(m.id);
+      if (name && query.includes(name) && (!best || name.length > this.longNames.get(best.id)!.length)) best = m;
+    }
+    return best;
+  }
+
+  /**
+   * These matters in BM25 order for the query (only those open to the audience): scores just them (a
+   * keyword query's few candidates), not the whole index.
+   */
+  rankLexically(query: string, ids: string[], audience?: Audience): string[] {
+    const ok = this.unitFilter(audience);
+    const open = ids.filter((id) => this.bm25DocOf.has(id) && (!ok || ok(this.index.unitPos.get(id)!)));
+    const scores = this.index.matterBm25.scoreDocs(query, open.map((id) => this.bm25DocOf.get(id)!));
+    return open.map((id, i) => [id, scores[i]] as const).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([id]) => id);
   }
 
   /** Lexical ranking of matters. */
@@ -180,9 +207,13 @@ export class Retriever {
    * that sibling goes first; when it does not, the siblings that score about as well are kept right after
    * the top one and reported as `variants` (the answer step asks which is meant).
    */
-  resolveVariants(query: string, scored: Ranked, lexical: Map<string, number> = new Map()): { ranked: Ranked; intents: string[]; variants: string[] } {
+  resolveVariants(query: string, scored: Ranked, lexical: Map<string, number> = new Map(), exactName = true): { ranked: Ranked; intents: string[]; variants: string[] } {
     const intents = this.families.questionIntents(query);
     if (!scored.length) return { ranked: scored, intents: [...intents], variants: [] };
+    // A question holding a matter's whole name (临时居民身份证申领, 营业执照换发) means that matter, whatever its
+    // words say about variants (申领 reads as "new", 换发 as "reissue"): the longest such name leads.
+    const named = exactName ? this.wholeNameHeld(query, scored.slice(0, this.params.candidates)) : undefined;
+    if (named) return { ranked: [named, ...scored.filter((m) => m !== named)], intents: [...intents], variants: [] };
     const p = this.params;
     let top = scored[0];
     // A family right below a top matter of its own (居住证积分申请 above 居住证申领/签注/变更…): when two or more
@@ -271,26 +302,9 @@ export class Retriever {
     }
     let scored = [...fused].map(([id, score]) => ({ id, score }));
     scored.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1));
-    const resolved = this.resolveVariants(query, scored, new Map(lexical.map((r) => [r.id, r.score])));
-    const { intents } = resolved;
-    let { variants } = resolved;
+    const resolved = this.resolveVariants(query, scored, new Map(lexical.map((r) => [r.id, r.score])), opts.exactName ?? true);
+    const { intents, variants } = resolved;
     scored = resolved.ranked;
-    // A question holding a matter's whole name (临时居民身份证申领, 营业执照换发) means that matter, whatever
-    // its words say about variants (申领 reads as "new", 换发 as "reissue"): the longest such name leads.
-    const holdsName = (m: { id: string }) => {
-      const name = this.names.get(m.id);
-      return !!name && [...name].length >= 4 && query.includes(name);
-    };
-    const named =
-      (opts.exactName ?? true) &&
-      scored
-        .slice(0, this.params.candidates)
-        .filter(holdsName)
-        .sort((a, b) => this.names.get(b.id)!.length - this.names.get(a.id)!.length)[0];
-    if (named) {
-      scored = [named, ...scored.filter((m) => m !== named)];
-      variants = [];
-    }
     lap('fuse');
 
     const top = scored.slice(0, k);
